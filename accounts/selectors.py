@@ -1,0 +1,29 @@
+"""Reads about accounts and memberships, always scoped to a user."""
+
+from django.db.models import QuerySet
+
+from accounts.models import Membership, User
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """Return the user's memberships, with their accounts, by account name."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("account")
+        .order_by("account__name", "account_id")
+    )
+
+
+def membership_in(user: User, account_id: object) -> Membership | None:
+    """Return the user's membership in an account, or None if there is none."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        account_pk = int(str(account_id))
+    except ValueError:
+        return None
+    return (
+        Membership.objects.filter(user=user, account_id=account_pk)
+        .select_related("account")
+        .first()
+    )

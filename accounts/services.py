@@ -1,0 +1,61 @@
+"""Writes for accounts, users and memberships."""
+
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Account, Membership, Role, User
+
+logger = logging.getLogger(__name__)
+
+
+def user_get_or_create(*, email: str, password: str | None = None, full_name: str = "") -> User:
+    """Return the user with this email, creating it (with ``password``) if new.
+
+    An existing user's password is changed only when one is given.
+    """
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        return User.objects.create_user(email.strip(), password, full_name=full_name)
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def account_create(*, name: str, owner: User, starting_credits: Decimal | None = None) -> Account:
+    """Create an account with its owner and starting Scoop credits."""
+    from aiprovider.usage import credits_grant
+
+    name = name.strip()
+    if not name:
+        raise ValueError("An account needs a name.")
+    credits = (
+        Decimal(settings.AI_STARTING_CREDITS) if starting_credits is None else starting_credits
+    )
+    with transaction.atomic():
+        account = Account.objects.create(name=name)
+        Membership.objects.create(account=account, user=owner, role=Role.OWNER)
+        if credits:
+            credits_grant(account=account, amount=credits, note="Starting credits")
+    logger.info("Account created: account=%s owner=%s", account.pk, owner.pk)
+    return account
+
+
+def membership_add(*, account: Account, user: User, role: str) -> Membership:
+    """Add the user to the account with ``role``, or change their role."""
+    if role not in Role.values:
+        raise ValueError(f"Role must be one of: {', '.join(Role.values)}.")
+    membership, created = Membership.objects.update_or_create(
+        account=account, user=user, defaults={"role": role}
+    )
+    logger.info(
+        "Membership %s: account=%s user=%s role=%s",
+        "added" if created else "updated",
+        account.pk,
+        user.pk,
+        role,
+    )
+    return membership

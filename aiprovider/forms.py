@@ -1,0 +1,36 @@
+from django import forms
+
+from aiprovider.models import Provider
+
+
+class ProviderSettingsForm(forms.Form):
+    provider = forms.ChoiceField(
+        choices=Provider.choices,
+        widget=forms.RadioSelect,
+        # Django's default message repeats the submitted value.
+        error_messages={
+            "invalid_choice": "Choose System Default, Claude (Anthropic) or OpenAI.",
+            "required": "Choose System Default, Claude (Anthropic) or OpenAI.",
+        },
+    )
+    api_key = forms.CharField(
+        label="API key",
+        required=False,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "placeholder": "Paste a new key to replace the saved one",
+            },
+        ),
+        error_messages={"max_length": "That is far longer than any API key."},
+    )
+    fallback_to_system = forms.BooleanField(
+        label="Fall back to Scoop AI when my provider is unavailable",
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -1,0 +1,75 @@
+"""Reads about an account's AI provider configuration."""
+
+from dataclasses import dataclass
+
+from aiprovider.keyformat import KEY_CONSOLES, PROVIDER_LABELS
+from aiprovider.models import (
+    FINISHED_STATUSES,
+    KeyState,
+    KeyTest,
+    ProviderConfig,
+)
+
+PARTIAL_WARNING = "Both provider AND key must be set for BYOK to activate."
+UNREADABLE_MESSAGE = "Stored key unreadable — please re-enter it"
+
+
+@dataclass(frozen=True)
+class ConfigStatus:
+    state: KeyState
+    byok_active: bool
+    key_configured: bool
+    message: str
+
+
+def config_status(config: ProviderConfig) -> ConfigStatus:
+    """Return whether BYOK is active, and the sentence that explains it."""
+    state = config.key_state()
+    label = PROVIDER_LABELS.get(config.provider, "")
+    key_configured = config.key_matches_provider and state != KeyState.UNREADABLE
+    if state == KeyState.ACTIVE:
+        message = f"BYOK is active - Using {label}"
+    elif state == KeyState.SYSTEM and config.has_stored_key:
+        stored = PROVIDER_LABELS.get(config.stored_key_provider, "another provider")
+        message = (
+            f"Using System Default (Scoop AI). A {stored} key is stored but not "
+            "in use: select its provider to activate BYOK."
+        )
+    elif state == KeyState.SYSTEM:
+        message = "Using System Default (Scoop AI credits)."
+    elif state == KeyState.UNREADABLE:
+        message = UNREADABLE_MESSAGE
+    elif state == KeyState.BREAKER_OPEN:
+        message = (
+            f"{label} rejected the saved key ({config.breaker_reason}); AI calls "
+            "are paused until the key is fixed, re-tested or cleared."
+        )
+    else:
+        message = PARTIAL_WARNING
+    return ConfigStatus(
+        state=state,
+        byok_active=state == KeyState.ACTIVE,
+        key_configured=key_configured,
+        message=message,
+    )
+
+
+def last_saved_key_test(config: ProviderConfig) -> KeyTest | None:
+    """Return the most recent finished test of the key now saved."""
+    if not config.key_fingerprint:
+        return None
+    return (
+        KeyTest.objects.filter(
+            account_id=config.account_id,
+            key_fingerprint=config.key_fingerprint,
+            provider=config.stored_key_provider,
+            status__in=FINISHED_STATUSES,
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def key_console_for(provider: str) -> str:
+    return KEY_CONSOLES.get(provider, "")
+

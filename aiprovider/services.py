@@ -1,0 +1,549 @@
+"""Writes to an account's AI provider configuration and its key tests."""
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from accounts.models import Account, User
+from aiprovider import crypto, failures
+from aiprovider.audit import audit_record
+from aiprovider.errors import (
+    ConfigConflict,
+    InvalidInput,
+    KeyTestThrottled,
+    QueueUnavailable,
+    SavedKeyUnusable,
+)
+from aiprovider.keyformat import (
+    PROVIDER_LABELS,
+    CheckedKey,
+    KeyRejected,
+    check_api_key,
+    key_hint,
+)
+from aiprovider.models import (
+    BYOK_PROVIDERS,
+    AuditAction,
+    KeyTest,
+    KeyTestResult,
+    KeyTestStatus,
+    Provider,
+    ProviderConfig,
+)
+from aiprovider.providers import ProviderCallFailed, adapter_for, base_url_for
+
+logger = logging.getLogger(__name__)
+
+KEY_TEST_PROMPT = "Reply with the single word OK."
+# Candidates of tests that never ran are erased after this long at most.
+CANDIDATE_MAX_AGE = timedelta(minutes=5)
+
+
+@dataclass
+class ConfigSaved:
+    config: ProviderConfig
+    warnings: list[str] = field(default_factory=list)
+
+
+def key_fingerprint(key: str) -> str:
+    """Return a keyed digest that tells whether two keys are the same."""
+    return salted_hmac("aiprovider.key_fingerprint", key, algorithm="sha256").hexdigest()
+
+
+def provider_config_for(account: Account) -> ProviderConfig:
+    """Return the account's configuration, creating the default one."""
+    config, _ = ProviderConfig.objects.get_or_create(account=account)
+    return config
+
+
+def _locked_config(account: Account) -> ProviderConfig:
+    ProviderConfig.objects.get_or_create(account=account)
+    return ProviderConfig.objects.select_for_update().get(account=account)
+
+
+def _validate_provider(provider: object, *, allowed: tuple[str, ...]) -> str:
+    if provider not in allowed:
+        raise InvalidInput(
+            f"Choose one of: {', '.join(allowed)}.",
+            code="invalid_choice",
+            field="provider",
+        )
+    return str(provider)
+
+
+def _check_key_input(api_key: str | None, *, provider: str | None) -> CheckedKey | None:
+    if api_key is None or not api_key.strip():
+        return None
+    try:
+        return check_api_key(api_key, provider=provider)
+    except KeyRejected as rejected:
+        raise InvalidInput(rejected.message, code=rejected.code, field="api_key") from None
+
+
+def provider_config_update(
+    *,
+    account: Account,
+    actor: User | None,
+    source: str,
+    provider: str,
+    api_key: str | None = None,
+    fallback_to_system: bool | None = None,
+    expected_version: int | None = None,
+    ip_address: str | None = None,
+) -> ConfigSaved:
+    """Save provider, key and fallback choice in one step.
+
+    A blank key keeps the stored one. With System Default selected a key is
+    still accepted (its provider told from its prefix) and stored, unused.
+    ``expected_version`` rejects the write if someone saved in between.
+    """
+    provider = _validate_provider(provider, allowed=tuple(Provider.values))
+    checked = _check_key_input(
+        api_key, provider=None if provider == Provider.SYSTEM else provider
+    )
+
+    with transaction.atomic():
+        config = _locked_config(account)
+        if expected_version is not None and config.version != expected_version:
+            raise ConfigConflict(
+                "Someone else changed these settings since you loaded them. "
+                "Reload the page (or GET the configuration) and try again."
+            )
+        before = (config.provider, config.key_fingerprint, config.fallback_to_system)
+        config.provider = provider
+        if checked is not None:
+            _store_key(config, checked)
+        if fallback_to_system is not None:
+            config.fallback_to_system = fallback_to_system
+        _bump(config, actor)
+        config.save()
+        _audit_update(config, before, checked, actor, source, ip_address)
+
+    logger.info(
+        "AI provider saved: account=%s provider=%s key_replaced=%s",
+        account.pk,
+        provider,
+        checked is not None,
+    )
+    return ConfigSaved(config, checked.warnings if checked else [])
+
+
+def _store_key(config: ProviderConfig, checked: CheckedKey) -> None:
+    config.encrypted_key = crypto.encrypt(
+        checked.key, context=config.encryption_context()
+    )
+    config.stored_key_provider = checked.provider
+    config.key_hint = checked.hint
+    config.key_fingerprint = key_fingerprint(checked.key)
+    config.key_saved_at = timezone.now()
+    config.last_used_at = None
+    config.last_success_at = None
+    config.last_failure_at = None
+    config.last_failure = ""
+    config.breaker_open = False
+    config.breaker_reason = ""
+
+
+def _bump(config: ProviderConfig, actor: User | None) -> None:
+    config.version += 1
+    config.updated_at = timezone.now()
+    config.updated_by = actor
+
+
+def _audit_update(
+    config: ProviderConfig,
+    before: tuple[str, str, bool],
+    checked: CheckedKey | None,
+    actor: User | None,
+    source: str,
+    ip_address: str | None,
+) -> None:
+    old_provider, old_fingerprint, old_fallback = before
+    common = {
+        "account": config.account,
+        "actor": actor,
+        "source": source,
+        "ip_address": ip_address,
+        "provider": config.provider,
+        "key_hint": config.key_hint,
+    }
+    if checked is not None:
+        action = AuditAction.KEY_REPLACED if old_fingerprint else AuditAction.CONFIGURED
+        audit_record(action=action, detail=f"Key for {checked.provider}", **common)
+    if old_provider != config.provider:
+        audit_record(
+            action=AuditAction.PROVIDER_SWITCHED,
+            detail=f"{old_provider} → {config.provider}",
+            **common,
+        )
+    if old_fallback != config.fallback_to_system:
+        state = "on" if config.fallback_to_system else "off"
+        audit_record(
+            action=AuditAction.FALLBACK_CHANGED,
+            detail=f"Fallback to Scoop AI {state}",
+            **common,
+        )
+
+
+def provider_config_clear(
+    *,
+    account: Account,
+    actor: User | None,
+    source: str,
+    ip_address: str | None = None,
+) -> ProviderConfig:
+    """Remove the stored key and return the account to System Default."""
+    with transaction.atomic():
+        config = _locked_config(account)
+        hint = config.key_hint
+        config.provider = Provider.SYSTEM
+        config.encrypted_key = ""
+        config.stored_key_provider = ""
+        config.key_hint = ""
+        config.key_fingerprint = ""
+        config.key_saved_at = None
+        config.breaker_open = False
+        config.breaker_reason = ""
+        _bump(config, actor)
+        config.save()
+        audit_record(
+            account=account,
+            actor=actor,
+            action=AuditAction.CLEARED,
+            source=source,
+            ip_address=ip_address,
+            provider=Provider.SYSTEM,
+            key_hint=hint,
+        )
+    logger.info("AI provider cleared: account=%s source=%s", account.pk, source)
+    return config
+
+
+# Key tests ---------------------------------------------------------------
+
+
+def key_test_request(
+    *,
+    account: Account,
+    actor: User | None,
+    source: str,
+    provider: str,
+    api_key: str | None = None,
+    ip_address: str | None = None,
+) -> KeyTest:
+    """Record a key test and queue it; the key travels only encrypted.
+
+    Without ``api_key`` the saved key is re-tested. Raise
+    :class:`KeyTestThrottled` past the per-account limit and
+    :class:`QueueUnavailable` (with the candidate already erased) when the
+    broker cannot take the task.
+    """
+    provider = _validate_provider(provider, allowed=tuple(BYOK_PROVIDERS))
+    checked = _check_key_input(api_key, provider=provider)
+
+    with transaction.atomic():
+        # Locking the configuration serialises tests of one account, so
+        # the throttle count holds across every web worker.
+        config = _locked_config(account)
+        _enforce_test_throttle(account)
+        key = checked.key if checked else _saved_key_for_test(config, provider)
+        test = KeyTest(
+            account=account,
+            provider=provider,
+            uses_saved_key=checked is None,
+            key_hint=key_hint(key),
+            key_fingerprint=key_fingerprint(key),
+            created_by=actor,
+        )
+        test.candidate_ciphertext = crypto.encrypt(
+            key, context=test.encryption_context()
+        )
+        test.save()
+        audit_record(
+            account=account,
+            actor=actor,
+            action=AuditAction.KEY_TESTED,
+            source=source,
+            ip_address=ip_address,
+            provider=provider,
+            key_hint=test.key_hint,
+            detail="Test requested" + (" (saved key)" if checked is None else ""),
+        )
+
+    _enqueue_key_test(test)
+    return test
+
+
+def _saved_key_for_test(config: ProviderConfig, provider: str) -> str:
+    if not config.has_stored_key:
+        raise SavedKeyUnusable(
+            "No key is saved yet. Paste a key to test it.",
+            code="key_empty",
+            field="api_key",
+        )
+    if config.stored_key_provider != provider:
+        stored = PROVIDER_LABELS.get(config.stored_key_provider, "another provider")
+        raise SavedKeyUnusable(
+            f"The saved key belongs to {stored}, not "
+            f"{PROVIDER_LABELS[provider]}. Paste a {PROVIDER_LABELS[provider]} "
+            "key to test it.",
+            code="key_wrong_provider",
+            field="api_key",
+        )
+    try:
+        return config.read_key()
+    except crypto.UnreadableSecret:
+        raise SavedKeyUnusable(
+            "Stored key unreadable — please re-enter it",
+            code="key_unreadable",
+            status=409,
+        ) from None
+
+
+def _enforce_test_throttle(account: Account) -> None:
+    limit = settings.KEY_TEST_THROTTLE_COUNT
+    window = timedelta(seconds=settings.KEY_TEST_THROTTLE_WINDOW_S)
+    now = timezone.now()
+    recent = list(
+        KeyTest.objects.filter(account=account, created_at__gt=now - window)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        frees_at = recent[-1] + window
+        raise KeyTestThrottled(max(1, math.ceil((frees_at - now).total_seconds())))
+
+
+def _enqueue_key_test(test: KeyTest) -> None:
+    from aiprovider.tasks import run_key_test
+
+    try:
+        run_key_test.apply_async(args=[str(test.pk)], retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker failure means the same
+        logger.warning(
+            "Key test %s not queued: broker unreachable (%s)",
+            test.pk,
+            type(exc).__name__,
+        )
+        _finish_key_test(
+            test.pk,
+            result=KeyTestResult.INCOMPLETE,
+            message="The test could not be queued: the background queue is "
+            "unreachable. Try again in a minute.",
+            from_statuses=(KeyTestStatus.PENDING,),
+        )
+        raise QueueUnavailable() from None
+
+
+@dataclass(frozen=True)
+class KeyTestOutcome:
+    result: str
+    message: str
+    request_id: str = ""
+    retry_after_s: int | None = None
+    model: str = ""
+    duration_ms: int | None = None
+
+
+def key_test_execute(test_id: str) -> None:
+    """Run a queued key test to completion: claim, call the provider, record."""
+    claimed = _claim_key_test(test_id)
+    if claimed is None:
+        return
+    test, key = claimed
+    outcome = verify_key(provider=test.provider, api_key=key)
+    del key
+    _record_key_test(test, outcome)
+
+
+def _claim_key_test(test_id: str) -> tuple[KeyTest, str] | None:
+    now = timezone.now()
+    deadline = now - timedelta(seconds=settings.KEY_TEST_DEADLINE_S)
+    claimed = KeyTest.objects.filter(
+        pk=test_id, status=KeyTestStatus.PENDING, created_at__gt=deadline
+    ).update(status=KeyTestStatus.RUNNING, started_at=now)
+    if not claimed:
+        # Already taken, finished, or arrived after its deadline.
+        key_tests_expire()
+        return None
+    test = KeyTest.objects.get(pk=test_id)
+    try:
+        key = crypto.decrypt(test.candidate_ciphertext, context=test.encryption_context())
+    except crypto.UnreadableSecret:
+        _finish_key_test(
+            test.pk,
+            result=KeyTestResult.INCOMPLETE,
+            message="The key to test could not be read back. Run the test again.",
+        )
+        return None
+    return test, key
+
+
+def verify_key(*, provider: str, api_key: str) -> KeyTestOutcome:
+    """Prove a key can call the product's models and is paid for.
+
+    One inference call with a one-token answer is the cheapest proof: a
+    models listing authenticates but says nothing about permissions to
+    call models or about billing, which only show on inference.
+    """
+    model = settings.AI_MODELS[provider]["key_test"]
+    started = time.monotonic()
+    try:
+        completion = adapter_for(provider).complete(
+            api_key=api_key,
+            base_url=base_url_for(provider),
+            model=model,
+            system="",
+            prompt=KEY_TEST_PROMPT,
+            max_tokens=1,
+            timeout=settings.KEY_TEST_TIMEOUT_S,
+            max_retries=0,
+        )
+    except ProviderCallFailed as failure:
+        answer = failure.answer
+        logger.warning(
+            "Key test failed: provider=%s category=%s status=%s request_id=%s",
+            provider,
+            failure.category,
+            answer.status,
+            answer.request_id,
+        )
+        return KeyTestOutcome(
+            result=failure.category,
+            message=failures.describe(
+                failure.category,
+                provider=provider,
+                request_id=answer.request_id,
+                retry_after_s=answer.retry_after_s,
+                model=model,
+            ),
+            request_id=answer.request_id,
+            retry_after_s=_retry_after(failure.category, answer.retry_after_s),
+            model=model,
+            duration_ms=_elapsed_ms(started),
+        )
+    return KeyTestOutcome(
+        result=KeyTestResult.VALID,
+        message=failures.describe(failures.VALID, provider=provider),
+        request_id=completion.request_id,
+        model=model,
+        duration_ms=_elapsed_ms(started),
+    )
+
+
+def _retry_after(category: str, retry_after_s: int | None) -> int | None:
+    if category != failures.RATE_LIMITED:
+        return None
+    return retry_after_s or failures.DEFAULT_RETRY_AFTER_S
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def _record_key_test(test: KeyTest, outcome: KeyTestOutcome) -> None:
+    with transaction.atomic():
+        finished = _finish_key_test(
+            test.pk,
+            result=outcome.result,
+            message=outcome.message,
+            request_id=outcome.request_id,
+            retry_after_s=outcome.retry_after_s,
+            model=outcome.model,
+            duration_ms=outcome.duration_ms,
+            from_statuses=(KeyTestStatus.RUNNING,),
+        )
+        if finished:
+            _update_saved_key_health(test, outcome.result)
+    logger.info(
+        "Key test finished: account=%s provider=%s result=%s",
+        test.account_id,
+        test.provider,
+        outcome.result,
+    )
+
+
+def _finish_key_test(
+    test_id: object,
+    *,
+    result: str,
+    message: str,
+    request_id: str = "",
+    retry_after_s: int | None = None,
+    model: str = "",
+    duration_ms: int | None = None,
+    from_statuses: tuple[str, ...] = (KeyTestStatus.PENDING, KeyTestStatus.RUNNING),
+) -> bool:
+    """Record a test's result and erase its candidate key in one update."""
+    status = (
+        KeyTestStatus.SUCCEEDED
+        if result == KeyTestResult.VALID
+        else KeyTestStatus.FAILED
+    )
+    return bool(
+        KeyTest.objects.filter(pk=test_id, status__in=from_statuses).update(
+            status=status,
+            result=result,
+            message=message,
+            provider_request_id=request_id,
+            retry_after_s=retry_after_s,
+            model=model,
+            duration_ms=duration_ms,
+            finished_at=timezone.now(),
+            candidate_ciphertext="",
+        )
+    )
+
+
+def _update_saved_key_health(test: KeyTest, result: str) -> None:
+    """Note on the configuration what a test of the saved key showed."""
+    now = timezone.now()
+    matching = ProviderConfig.objects.filter(
+        account_id=test.account_id,
+        key_fingerprint=test.key_fingerprint,
+        stored_key_provider=test.provider,
+    )
+    if result == KeyTestResult.VALID:
+        matching.update(last_success_at=now, breaker_open=False, breaker_reason="")
+    elif result in failures.PERMANENT_KEY_FAILURES:
+        matching.update(last_failure_at=now, last_failure=result)
+
+
+def key_tests_expire(now: datetime | None = None) -> int:
+    """Fail every test past its deadline and erase stale candidate keys."""
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.KEY_TEST_DEADLINE_S)
+    expired = KeyTest.objects.filter(
+        status__in=(KeyTestStatus.PENDING, KeyTestStatus.RUNNING),
+        created_at__lte=deadline,
+    ).update(
+        status=KeyTestStatus.FAILED,
+        result=KeyTestResult.INCOMPLETE,
+        message=failures.describe(failures.INCOMPLETE, provider=""),
+        finished_at=now,
+        candidate_ciphertext="",
+    )
+    KeyTest.objects.filter(created_at__lte=now - CANDIDATE_MAX_AGE).exclude(
+        candidate_ciphertext=""
+    ).update(candidate_ciphertext="")
+    if expired:
+        logger.warning("Expired %s key tests that missed their deadline", expired)
+    return expired
+
+
+def key_test_refresh(test: KeyTest) -> KeyTest:
+    """Return ``test``, first failing it if it has outlived its deadline."""
+    if test.is_finished:
+        return test
+    deadline = test.created_at + timedelta(seconds=settings.KEY_TEST_DEADLINE_S)
+    if timezone.now() >= deadline:
+        key_tests_expire()
+        test.refresh_from_db()
+    return test

@@ -1,0 +1,114 @@
+"""One JSON error envelope for the whole API.
+
+Every error is ``{"code", "detail", "errors"}``, where ``errors`` maps a
+field to ``[{"code", "detail"}]``. A submitted API key is never echoed:
+messages are written not to repeat input, and as a second line of defence
+any error text that contains the submitted key is replaced.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from accounts.permissions import MANAGERS_ONLY
+from aiprovider.errors import ServiceError
+
+SECRET_FIELDS = ("api_key",)
+GENERIC_CODES = {
+    status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+    status.HTTP_403_FORBIDDEN: "permission_denied",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_406_NOT_ACCEPTABLE: "not_acceptable",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+}
+
+
+def error_body(code: str, detail: str, errors: dict[str, list[dict[str, str]]] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, "errors": errors or {}, **extra}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _build(exc)
+    if response is None:
+        return None
+    _scrub_submitted_secrets(response, context)
+    return response
+
+
+def _build(exc: Exception) -> Response | None:
+    if isinstance(exc, ServiceError):
+        errors = {exc.field: [{"code": exc.code, "detail": exc.detail}]} if exc.field else {}
+        body = error_body(exc.code, exc.detail, errors, **exc.extra)
+        return Response(body, status=exc.status, headers=exc.headers)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or MANAGERS_ONLY)
+    if isinstance(exc, exceptions.ValidationError):
+        return _validation_response(exc)
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait:
+            headers["Retry-After"] = str(int(exc.wait))
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            headers["WWW-Authenticate"] = 'Token realm="api"'
+        code = GENERIC_CODES.get(exc.status_code) or str(exc.get_codes())
+        return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
+    return None
+
+
+def _validation_response(exc: exceptions.ValidationError) -> Response:
+    errors: dict[str, list[dict[str, str]]] = {}
+    _flatten(exc.detail, "", errors)
+    first_field, first_errors = next(iter(errors.items()), ("", [{"code": "invalid", "detail": "Invalid input."}]))
+    code = first_errors[0]["code"]
+    detail = first_errors[0]["detail"]
+    if first_field and first_field != "non_field_errors":
+        detail = f"{first_field}: {detail}"
+    return Response(error_body(code, detail, errors), status=status.HTTP_400_BAD_REQUEST)
+
+
+def _flatten(detail: Any, prefix: str, errors: dict[str, list[dict[str, str]]]) -> None:
+    if isinstance(detail, dict):
+        for name, value in detail.items():
+            _flatten(value, f"{prefix}.{name}" if prefix else str(name), errors)
+    elif isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail) for item in detail):
+            field = prefix or "non_field_errors"
+            errors.setdefault(field, []).extend({"code": item.code, "detail": str(item)} for item in detail)
+        else:
+            for index, item in enumerate(detail):
+                _flatten(item, f"{prefix}[{index}]", errors)
+    elif isinstance(detail, exceptions.ErrorDetail):
+        errors.setdefault(prefix or "non_field_errors", []).append({"code": detail.code, "detail": str(detail)})
+
+
+def _scrub_submitted_secrets(response: Response, context: dict[str, Any]) -> None:
+    request = context.get("request")
+    secrets = []
+    for field in SECRET_FIELDS:
+        try:
+            value = request.data.get(field) if request is not None else None
+        except Exception:  # noqa: BLE001 - an unparsable body holds nothing to scrub
+            value = None
+        if isinstance(value, str) and len(value.strip()) >= 4:
+            secrets.extend({value, value.strip()})
+    if secrets:
+        response.data = _replace(response.data, secrets)
+
+
+def _replace(data: Any, secrets: list[str]) -> Any:
+    if isinstance(data, str):
+        for secret in secrets:
+            data = data.replace(secret, "[redacted]")
+        return data
+    if isinstance(data, dict):
+        return {key: _replace(value, secrets) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_replace(item, secrets) for item in data]
+    return data

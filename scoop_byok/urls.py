@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from aiprovider import views as aiprovider_views
+from analytics import views as analytics_views
+from scoop_byok.health import healthz
+
+account_urls = [
+    path("datasets/", analytics_views.datasets, name="datasets"),
+    path("datasets/<int:dataset_id>/", analytics_views.dataset_detail, name="dataset"),
+    path(
+        "settings/ai-provider/",
+        aiprovider_views.ai_provider_settings,
+        name="ai-provider-settings",
+    ),
+    path(
+        "settings/ai-provider/clear/",
+        aiprovider_views.ai_provider_clear,
+        name="ai-provider-clear",
+    ),
+]
+
+urlpatterns = [
+    path("", analytics_views.home, name="home"),
+    path("accounts/<int:account_id>/", include(account_urls)),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("scoop_byok.api_urls")),
+    path("healthz", healthz, name="healthz"),
+]

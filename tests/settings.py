@@ -1,0 +1,27 @@
+"""Settings for the test suite: the real settings with test secrets.
+
+``DATABASE_URL`` and ``CELERY_BROKER_URL`` from the environment still win,
+which is how CI runs the same suite on PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault(
+    "BYOK_ENCRYPTION_KEYS", "dGVzdC1rZXlyaW5nLWtleS0wMDAwMDAwMDAwMDAwMDA="
+)
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SYSTEM_AI_PROVIDER", "anthropic")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from scoop_byok.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
