@@ -21,7 +21,9 @@ def account_view(*, managers_only: bool = False) -> Callable[..., Any]:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, account_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, account_id: int, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
             membership = require_member(request.user, account_id)
             if managers_only and not membership.can_manage_ai:
                 return render(

@@ -3,10 +3,14 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
-from django.contrib.auth.models import BaseUserManager
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
 from django.db import models
 from django.utils import timezone
+from knox.models import AuthToken
 
 
 class UserManager(BaseUserManager["User"]):
@@ -110,3 +114,14 @@ class Membership(models.Model):
     def can_manage_ai(self) -> bool:
         """Return whether this member may see and change AI provider settings."""
         return self.role in MANAGER_ROLES
+
+
+class APIToken(AuthToken):
+    """API tokens as staff see them: whose, and until when; no token material."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} created {self.created:%Y-%m-%d %H:%M}"

@@ -5,13 +5,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from knox.models import AuthToken
 
 from accounts.models import Account, Membership, Role, User
 
 logger = logging.getLogger(__name__)
 
 
-def user_get_or_create(*, email: str, password: str | None = None, full_name: str = "") -> User:
+def user_get_or_create(
+    *, email: str, password: str | None = None, full_name: str = ""
+) -> User:
     """Return the user with this email, creating it (with ``password``) if new.
 
     An existing user's password is changed only when one is given.
@@ -25,7 +28,9 @@ def user_get_or_create(*, email: str, password: str | None = None, full_name: st
     return user
 
 
-def account_create(*, name: str, owner: User, starting_credits: Decimal | None = None) -> Account:
+def account_create(
+    *, name: str, owner: User, starting_credits: Decimal | None = None
+) -> Account:
     """Create an account with its owner and starting Scoop credits."""
     from aiprovider.usage import credits_grant
 
@@ -33,7 +38,9 @@ def account_create(*, name: str, owner: User, starting_credits: Decimal | None =
     if not name:
         raise ValueError("An account needs a name.")
     credits = (
-        Decimal(settings.AI_STARTING_CREDITS) if starting_credits is None else starting_credits
+        Decimal(settings.AI_STARTING_CREDITS)
+        if starting_credits is None
+        else starting_credits
     )
     with transaction.atomic():
         account = Account.objects.create(name=name)
@@ -59,3 +66,10 @@ def membership_add(*, account: Account, user: User, role: str) -> Membership:
         role,
     )
     return membership
+
+
+def api_token_create(*, user: User) -> tuple[AuthToken, str]:
+    """Issue an expiring API token; only its digest is stored."""
+    instance, token = AuthToken.objects.create(user=user)
+    logger.info("API token issued: user=%s expires=%s", user.pk, instance.expiry)
+    return instance, token

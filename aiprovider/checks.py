@@ -18,13 +18,17 @@ def check_stored_secrets(app_configs: object = None, **kwargs: object) -> list[W
     except DatabaseError:
         # Tables may not exist before the first migrate.
         return []
-    return [
-        Warning(
-            f"{len(unreadable)} stored provider key(s) cannot be decrypted "
-            "with BYOK_ENCRYPTION_KEYS.",
-            hint="Run 'manage.py check_secrets' to list them; restore the "
-            "missing key to BYOK_ENCRYPTION_KEYS or ask the owners to re-enter "
-            "their keys.",
-            id="aiprovider.W001",
-        )
-    ] if unreadable else []
+    return (
+        [
+            Warning(
+                f"{len(unreadable)} stored provider key(s) cannot be decrypted "
+                "with BYOK_ENCRYPTION_KEYS.",
+                hint="Run 'manage.py check_secrets' to list them; restore the "
+                "missing key to BYOK_ENCRYPTION_KEYS or ask the owners to re-enter "
+                "their keys.",
+                id="aiprovider.W001",
+            )
+        ]
+        if unreadable
+        else []
+    )

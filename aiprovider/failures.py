@@ -178,8 +178,11 @@ def describe(
         BILLING: f"{label} refused the call for a billing reason: no credit "
         "left, quota or spend limit reached, or the account is suspended. Add "
         f"credit or raise the limit in your {label} billing settings"
-        + (", then test again." if during == "test" else ", or revert to System "
-           "Default."),
+        + (
+            ", then test again."
+            if during == "test"
+            else ", or revert to System Default."
+        ),
         RATE_LIMITED: f"{label} is rate-limiting this key. Try again in "
         f"{wait} seconds.",
         PROVIDER_UNAVAILABLE: f"{label} is not responding properly right now "

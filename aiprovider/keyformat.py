@@ -107,9 +107,7 @@ def _refuse_copy_accidents(key: str) -> None:
                 "shown again.",
             )
     if key[0] in QUOTE_CHARACTERS or key[-1] in QUOTE_CHARACTERS:
-        raise KeyRejected(
-            "key_quoted", "Remove the quotation marks around the key."
-        )
+        raise KeyRejected("key_quoted", "Remove the quotation marks around the key.")
     if key.lower().startswith("bearer"):
         raise KeyRejected(
             "key_bearer_prefix",
@@ -196,9 +194,7 @@ def _article(provider: str) -> str:
 def _where_to_get(provider: str | None) -> str:
     if provider in KEY_CONSOLES:
         return f"Get one in {KEY_CONSOLES[provider]}."
-    return (
-        f"Get one in {KEY_CONSOLES[ANTHROPIC]} or {KEY_CONSOLES[OPENAI]}."
-    )
+    return f"Get one in {KEY_CONSOLES[ANTHROPIC]} or {KEY_CONSOLES[OPENAI]}."
 
 
 def _format_warnings(key: str) -> list[str]:

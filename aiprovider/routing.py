@@ -19,12 +19,17 @@ from accounts.models import Account, User
 from aiprovider import crypto, failures
 from aiprovider.errors import BYOKNotUsable, CreditsExhausted, ProviderFailure
 from aiprovider.models import Billing, KeyState, Provider, ProviderConfig
-from aiprovider.providers import Completion, ProviderCallFailed, adapter_for, base_url_for
+from aiprovider.providers import (
+    Completion,
+    ProviderCallFailed,
+    adapter_for,
+    base_url_for,
+)
 from aiprovider.usage import (
     account_has_credits,
     record_failed_call,
-    record_successful_call,
     record_key_outcome,
+    record_successful_call,
 )
 
 logger = logging.getLogger(__name__)
@@ -72,8 +77,15 @@ def route_ai_call(
     config = ProviderConfig.objects.filter(account=account).first()
     route = resolve_route(config, task)
     try:
-        return _call(route, account=account, user=user, task=task, prompt=prompt,
-                     system=system, max_tokens=max_tokens)
+        return _call(
+            route,
+            account=account,
+            user=user,
+            task=task,
+            prompt=prompt,
+            system=system,
+            max_tokens=max_tokens,
+        )
     except ProviderFailure as failure:
         if not _may_fall_back(route, failure):
             raise
@@ -83,8 +95,15 @@ def route_ai_call(
             task,
             failure.category,
         )
-        return _call(system_route(task), account=account, user=user, task=task,
-                     prompt=prompt, system=system, max_tokens=max_tokens)
+        return _call(
+            system_route(task),
+            account=account,
+            user=user,
+            task=task,
+            prompt=prompt,
+            system=system,
+            max_tokens=max_tokens,
+        )
 
 
 def resolve_route(config: ProviderConfig | None, task: str) -> Route:
@@ -180,10 +199,12 @@ def _call(
             max_retries=0,
         )
     except ProviderCallFailed as failed:
-        raise _failure(route, failed, account=account, user=user, task=task,
-                       started=started) from None
-    return _success(route, completion, account=account, user=user, task=task,
-                    started=started)
+        raise _failure(
+            route, failed, account=account, user=user, task=task, started=started
+        ) from None
+    return _success(
+        route, completion, account=account, user=user, task=task, started=started
+    )
 
 
 def _latency_ms(started: float) -> int:

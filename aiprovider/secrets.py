@@ -26,7 +26,9 @@ def unreadable_secrets() -> Iterator[StoredSecret]:
         try:
             config.read_key()
         except crypto.UnreadableSecret as exc:
-            yield StoredSecret("provider configuration", config.pk, config.account_id, str(exc))
+            yield StoredSecret(
+                "provider configuration", config.pk, config.account_id, str(exc)
+            )
     tests = KeyTest.objects.exclude(candidate_ciphertext="").only(
         "pk", "account_id", "candidate_ciphertext"
     )
@@ -65,7 +67,9 @@ def reencrypt_provider_keys() -> ReencryptReport:
             except crypto.UnreadableSecret:
                 report.unreadable += 1
                 continue
-            config.encrypted_key = crypto.encrypt(key, context=config.encryption_context())
+            config.encrypted_key = crypto.encrypt(
+                key, context=config.encryption_context()
+            )
             config.save(update_fields=["encrypted_key"])
             report.reencrypted += 1
     return report

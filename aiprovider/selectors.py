@@ -73,3 +73,37 @@ def last_saved_key_test(config: ProviderConfig) -> KeyTest | None:
 def key_console_for(provider: str) -> str:
     return KEY_CONSOLES.get(provider, "")
 
+
+def config_representation(config: ProviderConfig) -> dict[str, object]:
+    """Return the API shape of a configuration (never any key material)."""
+    status = config_status(config)
+    last_test = last_saved_key_test(config)
+    return {
+        "provider": config.provider,
+        "key_configured": status.key_configured,
+        "key_hint": config.key_hint,
+        "stored_key_provider": config.stored_key_provider,
+        "byok_active": status.byok_active,
+        "status_message": status.message,
+        "fallback_to_system": config.fallback_to_system,
+        "last_test": (
+            {
+                "result": last_test.result,
+                "message": last_test.message,
+                "finished_at": last_test.finished_at,
+            }
+            if last_test
+            else None
+        ),
+        "key_health": {
+            "saved_at": config.key_saved_at,
+            "last_used_at": config.last_used_at,
+            "last_success_at": config.last_success_at,
+            "last_failure_at": config.last_failure_at,
+            "last_failure": config.last_failure,
+            "breaker_open": config.breaker_open,
+        },
+        "version": config.version,
+        "updated_at": config.updated_at,
+        "updated_by": config.updated_by.email if config.updated_by else None,
+    }

@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from aiprovider.models import BYOK_PROVIDERS, KeyTest
+from aiprovider.models import BYOK_PROVIDERS, AuditEvent, KeyTest, Provider
+from aiprovider.reports import GROUPINGS
 
 PROVIDER_CHOICE_MESSAGE = "Choose one of: anthropic, openai."
 
@@ -42,3 +43,110 @@ class KeyTestSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class ProviderConfigUpdateSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(
+        choices=[p.value for p in Provider],
+        error_messages={"invalid_choice": "Choose one of: system, anthropic, openai."},
+    )
+    api_key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        trim_whitespace=False,
+        write_only=True,
+        max_length=4096,
+        help_text="The new key; blank, null or omitted keeps the stored key. "
+        "Never returned.",
+        style={"input_type": "password"},
+        error_messages={"max_length": "That is far longer than any API key."},
+    )
+    fallback_to_system = serializers.BooleanField(required=False)
+
+
+class LastTestSerializer(serializers.Serializer):
+    result = serializers.CharField()
+    message = serializers.CharField()
+    finished_at = serializers.DateTimeField()
+
+
+class KeyHealthSerializer(serializers.Serializer):
+    saved_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    last_success_at = serializers.DateTimeField(allow_null=True)
+    last_failure_at = serializers.DateTimeField(allow_null=True)
+    last_failure = serializers.CharField(allow_blank=True)
+    breaker_open = serializers.BooleanField()
+
+
+class ProviderConfigSerializer(serializers.Serializer):
+    """The configuration as API clients see it: state, never the key."""
+
+    provider = serializers.CharField()
+    key_configured = serializers.BooleanField()
+    key_hint = serializers.CharField(allow_blank=True)
+    stored_key_provider = serializers.CharField(allow_blank=True)
+    byok_active = serializers.BooleanField()
+    status_message = serializers.CharField()
+    fallback_to_system = serializers.BooleanField()
+    last_test = LastTestSerializer(allow_null=True)
+    key_health = KeyHealthSerializer()
+    version = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+    updated_by = serializers.EmailField(allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.EmailField(source="actor_email", allow_blank=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "created_at",
+            "action",
+            "source",
+            "actor",
+            "ip_address",
+            "provider",
+            "key_hint",
+            "detail",
+        ]
+        read_only_fields = fields
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    group_by = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Comma-separated: user, task, provider, billing, day.",
+    )
+    # "from" is a Python keyword, so the field is renamed on the way in.
+    from_ = serializers.DateField(
+        required=False, help_text="First UTC day, YYYY-MM-DD."
+    )
+    to = serializers.DateField(required=False, help_text="Last UTC day, YYYY-MM-DD.")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = self.fields.pop("from_")
+
+    def validate_group_by(self, value: str) -> list[str]:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in GROUPINGS]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Group by any of: {', '.join(GROUPINGS)}.", code="invalid_choice"
+            )
+        return list(dict.fromkeys(names))
+
+    def validate(self, attrs: dict[str, object]) -> dict[str, object]:
+        start, end = attrs.get("from"), attrs.get("to")
+        if start and end and start > end:  # type: ignore[operator]
+            raise serializers.ValidationError(
+                {"to": ["Choose a 'to' day on or after the 'from' day."]},
+                code="invalid",
+            )
+        return attrs

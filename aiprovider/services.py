@@ -54,7 +54,9 @@ class ConfigSaved:
 
 def key_fingerprint(key: str) -> str:
     """Return a keyed digest that tells whether two keys are the same."""
-    return salted_hmac("aiprovider.key_fingerprint", key, algorithm="sha256").hexdigest()
+    return salted_hmac(
+        "aiprovider.key_fingerprint", key, algorithm="sha256"
+    ).hexdigest()
 
 
 def provider_config_for(account: Account) -> ProviderConfig:
@@ -84,7 +86,9 @@ def _check_key_input(api_key: str | None, *, provider: str | None) -> CheckedKey
     try:
         return check_api_key(api_key, provider=provider)
     except KeyRejected as rejected:
-        raise InvalidInput(rejected.message, code=rejected.code, field="api_key") from None
+        raise InvalidInput(
+            rejected.message, code=rejected.code, field="api_key"
+        ) from None
 
 
 def provider_config_update(
@@ -92,7 +96,7 @@ def provider_config_update(
     account: Account,
     actor: User | None,
     source: str,
-    provider: str,
+    provider: str | None,
     api_key: str | None = None,
     fallback_to_system: bool | None = None,
     expected_version: int | None = None,
@@ -100,14 +104,13 @@ def provider_config_update(
 ) -> ConfigSaved:
     """Save provider, key and fallback choice in one step.
 
-    A blank key keeps the stored one. With System Default selected a key is
-    still accepted (its provider told from its prefix) and stored, unused.
-    ``expected_version`` rejects the write if someone saved in between.
+    A None provider keeps the selected one, and a blank key the stored one.
+    With System Default selected a key is still accepted (its provider told
+    from its prefix) and stored, unused. ``expected_version`` rejects the
+    write if someone saved in between.
     """
-    provider = _validate_provider(provider, allowed=tuple(Provider.values))
-    checked = _check_key_input(
-        api_key, provider=None if provider == Provider.SYSTEM else provider
-    )
+    if provider is not None:
+        _validate_provider(provider, allowed=tuple(Provider.values))
 
     with transaction.atomic():
         config = _locked_config(account)
@@ -116,6 +119,10 @@ def provider_config_update(
                 "Someone else changed these settings since you loaded them. "
                 "Reload the page (or GET the configuration) and try again."
             )
+        provider = provider or config.provider
+        checked = _check_key_input(
+            api_key, provider=None if provider == Provider.SYSTEM else provider
+        )
         before = (config.provider, config.key_fingerprint, config.fallback_to_system)
         config.provider = provider
         if checked is not None:
@@ -142,7 +149,13 @@ def _store_key(config: ProviderConfig, checked: CheckedKey) -> None:
     config.stored_key_provider = checked.provider
     config.key_hint = checked.hint
     config.key_fingerprint = key_fingerprint(checked.key)
+    _reset_key_health(config)
     config.key_saved_at = timezone.now()
+
+
+def _reset_key_health(config: ProviderConfig) -> None:
+    """Forget what was learnt about the previous key."""
+    config.key_saved_at = None
     config.last_used_at = None
     config.last_success_at = None
     config.last_failure_at = None
@@ -198,19 +211,23 @@ def provider_config_clear(
     actor: User | None,
     source: str,
     ip_address: str | None = None,
+    expected_version: int | None = None,
 ) -> ProviderConfig:
     """Remove the stored key and return the account to System Default."""
     with transaction.atomic():
         config = _locked_config(account)
+        if expected_version is not None and config.version != expected_version:
+            raise ConfigConflict(
+                "Someone else changed these settings since you loaded them. "
+                "Reload the configuration and try again."
+            )
         hint = config.key_hint
         config.provider = Provider.SYSTEM
         config.encrypted_key = ""
         config.stored_key_provider = ""
         config.key_hint = ""
         config.key_fingerprint = ""
-        config.key_saved_at = None
-        config.breaker_open = False
-        config.breaker_reason = ""
+        _reset_key_health(config)
         _bump(config, actor)
         config.save()
         audit_record(
@@ -375,7 +392,9 @@ def _claim_key_test(test_id: str) -> tuple[KeyTest, str] | None:
         return None
     test = KeyTest.objects.get(pk=test_id)
     try:
-        key = crypto.decrypt(test.candidate_ciphertext, context=test.encryption_context())
+        key = crypto.decrypt(
+            test.candidate_ciphertext, context=test.encryption_context()
+        )
     except crypto.UnreadableSecret:
         _finish_key_test(
             test.pk,

@@ -166,7 +166,10 @@ def record_key_outcome(config: ProviderConfig, *, category: str) -> None:
     """Note on the configuration how the saved key fared in a real call."""
     now = timezone.now()
     if category == failures.VALID:
-        if config.last_success_at and now - config.last_success_at < HEALTH_WRITE_INTERVAL:
+        if (
+            config.last_success_at
+            and now - config.last_success_at < HEALTH_WRITE_INTERVAL
+        ):
             return
         ProviderConfig.objects.filter(pk=config.pk).update(
             last_used_at=now, last_success_at=now

@@ -13,7 +13,11 @@ from aiprovider.forms import ProviderSettingsForm
 from aiprovider.keyformat import KEY_CONSOLES
 from aiprovider.models import AuditSource, KeyState
 from aiprovider.selectors import PARTIAL_WARNING, config_status, last_saved_key_test
-from aiprovider.services import provider_config_clear, provider_config_for, provider_config_update
+from aiprovider.services import (
+    provider_config_clear,
+    provider_config_for,
+    provider_config_update,
+)
 from scoop_byok.http import client_ip
 
 CLEARED_MESSAGE = "Settings cleared. Using system defaults."
@@ -57,7 +61,9 @@ def ai_provider_settings(request: HttpRequest, membership: Membership) -> HttpRe
 
 
 @sensitive_variables("form")
-def _save(request: HttpRequest, membership: Membership, form: ProviderSettingsForm) -> bool:
+def _save(
+    request: HttpRequest, membership: Membership, form: ProviderSettingsForm
+) -> bool:
     """Save the form; return False (with errors on the form) if refused."""
     data = form.cleaned_data
     try:
@@ -72,7 +78,9 @@ def _save(request: HttpRequest, membership: Membership, form: ProviderSettingsFo
             ip_address=client_ip(request),
         )
     except InvalidInput as refused:
-        form.add_error(refused.field if refused.field in form.fields else None, refused.detail)
+        form.add_error(
+            refused.field if refused.field in form.fields else None, refused.detail
+        )
         return False
     except ConfigConflict:
         form.add_error(None, CONFLICT_MESSAGE)
@@ -84,7 +92,9 @@ def _save(request: HttpRequest, membership: Membership, form: ProviderSettingsFo
     elif state == KeyState.MISSING_KEY:
         messages.warning(request, f"Settings saved. {PARTIAL_WARNING}")
     else:
-        messages.success(request, f"Settings saved. {config_status(saved.config).message}")
+        messages.success(
+            request, f"Settings saved. {config_status(saved.config).message}"
+        )
     for warning in saved.warnings:
         messages.warning(request, warning)
     return True

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 import statistics
 from dataclasses import dataclass
 
@@ -58,7 +59,8 @@ def describe_for_model(name: str, text: str) -> str:
     columns, rows = parsed[0], [row for row in parsed[1:] if row]
     lines = [f"Dataset '{name}': {len(rows)} rows, {len(columns)} columns."]
     for index, column in enumerate(columns):
-        lines.append(f"- {column}: {_column_profile(row[index] for row in rows if len(row) > index)}")
+        values = (row[index] for row in rows if len(row) > index)
+        lines.append(f"- {column}: {_column_profile(values)}")
     sample = io.StringIO()
     writer = csv.writer(sample, lineterminator="\n")
     writer.writerow(columns)
@@ -91,4 +93,4 @@ def _column_profile(values: object) -> str:
 def preview_rows(text: str, limit: int = 10) -> list[list[str]]:
     """Return the header and the first ``limit`` rows of a CSV text."""
     reader = csv.reader(io.StringIO(text))
-    return [row for _, row in zip(range(limit + 1), reader)]
+    return list(itertools.islice(reader, limit + 1))

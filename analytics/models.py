@@ -16,7 +16,9 @@ class SummaryStatus(models.TextChoices):
 
 
 class Dataset(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="datasets")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="datasets"
+    )
     name = models.CharField(max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -42,9 +44,15 @@ class Dataset(models.Model):
 class Question(models.Model):
     """A question a user asked about a dataset, and who answered it."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="questions")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="questions"
+    )
     dataset = models.ForeignKey(
-        Dataset, on_delete=models.CASCADE, null=True, blank=True, related_name="questions"
+        Dataset,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questions",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -66,4 +74,3 @@ class Question(models.Model):
     @property
     def provider_label(self) -> str:
         return PROVIDER_LABELS.get(self.provider, self.provider)
-

@@ -30,7 +30,9 @@ TASK_INSTRUCTIONS = {
 }
 
 
-def dataset_create(*, account: Account, user: User | None, name: str, raw: bytes) -> Dataset:
+def dataset_create(
+    *, account: Account, user: User | None, name: str, raw: bytes
+) -> Dataset:
     """Store an uploaded CSV file as a dataset of the account."""
     name = (name or "").strip()
     if not name:
@@ -90,7 +92,11 @@ def question_ask(
             field="task",
         )
     if dataset is not None and dataset.account_id != account.pk:
-        raise InvalidInput("Choose one of this account's datasets.", code="does_not_exist", field="dataset")
+        raise InvalidInput(
+            "Choose one of this account's datasets.",
+            code="does_not_exist",
+            field="dataset",
+        )
 
     answer = route_ai_call(
         account=account,

@@ -41,10 +41,15 @@ def datasets(request: HttpRequest, membership: Membership) -> HttpResponse:
                     raw=form.cleaned_data["file"].read(),
                 )
             except InvalidInput as refused:
-                form.add_error(refused.field if refused.field in form.fields else None, refused.detail)
+                form.add_error(
+                    refused.field if refused.field in form.fields else None,
+                    refused.detail,
+                )
             else:
                 messages.success(request, f"Uploaded {dataset.name}.")
-                return redirect("dataset", account_id=membership.account_id, dataset_id=dataset.pk)
+                return redirect(
+                    "dataset", account_id=membership.account_id, dataset_id=dataset.pk
+                )
     return render(
         request,
         "analytics/datasets.html",
@@ -58,7 +63,9 @@ def datasets(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @account_view()
-def dataset_detail(request: HttpRequest, membership: Membership, dataset_id: int) -> HttpResponse:
+def dataset_detail(
+    request: HttpRequest, membership: Membership, dataset_id: int
+) -> HttpResponse:
     dataset = get_object_or_404(Dataset, pk=dataset_id, account=membership.account)
     form = QuestionForm()
     answer_error = None
@@ -76,7 +83,9 @@ def dataset_detail(request: HttpRequest, membership: Membership, dataset_id: int
             except ServiceError as failure:
                 answer_error = failure
             else:
-                return redirect("dataset", account_id=membership.account_id, dataset_id=dataset.pk)
+                return redirect(
+                    "dataset", account_id=membership.account_id, dataset_id=dataset.pk
+                )
     config = ProviderConfig.objects.filter(account=membership.account).first()
     return render(
         request,

@@ -28,7 +28,12 @@ GENERIC_CODES = {
 }
 
 
-def error_body(code: str, detail: str, errors: dict[str, list[dict[str, str]]] | None = None, **extra: Any) -> dict[str, Any]:
+def error_body(
+    code: str,
+    detail: str,
+    errors: dict[str, list[dict[str, str]]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     return {"code": code, "detail": detail, "errors": errors or {}, **extra}
 
 
@@ -42,7 +47,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def _build(exc: Exception) -> Response | None:
     if isinstance(exc, ServiceError):
-        errors = {exc.field: [{"code": exc.code, "detail": exc.detail}]} if exc.field else {}
+        errors = (
+            {exc.field: [{"code": exc.code, "detail": exc.detail}]} if exc.field else {}
+        )
         body = error_body(exc.code, exc.detail, errors, **exc.extra)
         return Response(body, status=exc.status, headers=exc.headers)
     if isinstance(exc, Http404):
@@ -55,22 +62,30 @@ def _build(exc: Exception) -> Response | None:
         headers = {}
         if isinstance(exc, exceptions.Throttled) and exc.wait:
             headers["Retry-After"] = str(int(exc.wait))
-        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        if isinstance(
+            exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)
+        ):
             headers["WWW-Authenticate"] = 'Token realm="api"'
         code = GENERIC_CODES.get(exc.status_code) or str(exc.get_codes())
-        return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
+        return Response(
+            error_body(code, str(exc.detail)), status=exc.status_code, headers=headers
+        )
     return None
 
 
 def _validation_response(exc: exceptions.ValidationError) -> Response:
     errors: dict[str, list[dict[str, str]]] = {}
     _flatten(exc.detail, "", errors)
-    first_field, first_errors = next(iter(errors.items()), ("", [{"code": "invalid", "detail": "Invalid input."}]))
+    first_field, first_errors = next(
+        iter(errors.items()), ("", [{"code": "invalid", "detail": "Invalid input."}])
+    )
     code = first_errors[0]["code"]
     detail = first_errors[0]["detail"]
     if first_field and first_field != "non_field_errors":
         detail = f"{first_field}: {detail}"
-    return Response(error_body(code, detail, errors), status=status.HTTP_400_BAD_REQUEST)
+    return Response(
+        error_body(code, detail, errors), status=status.HTTP_400_BAD_REQUEST
+    )
 
 
 def _flatten(detail: Any, prefix: str, errors: dict[str, list[dict[str, str]]]) -> None:
@@ -80,12 +95,16 @@ def _flatten(detail: Any, prefix: str, errors: dict[str, list[dict[str, str]]]) 
     elif isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail) for item in detail):
             field = prefix or "non_field_errors"
-            errors.setdefault(field, []).extend({"code": item.code, "detail": str(item)} for item in detail)
+            errors.setdefault(field, []).extend(
+                {"code": item.code, "detail": str(item)} for item in detail
+            )
         else:
             for index, item in enumerate(detail):
                 _flatten(item, f"{prefix}[{index}]", errors)
     elif isinstance(detail, exceptions.ErrorDetail):
-        errors.setdefault(prefix or "non_field_errors", []).append({"code": detail.code, "detail": str(detail)})
+        errors.setdefault(prefix or "non_field_errors", []).append(
+            {"code": detail.code, "detail": str(detail)}
+        )
 
 
 def _scrub_submitted_secrets(response: Response, context: dict[str, Any]) -> None:

@@ -41,8 +41,7 @@ class Env:
         if word in FALSE_WORDS:
             return False
         raise ImproperlyConfigured(
-            f"{name} must be one of 1/0, true/false, yes/no or on/off, "
-            f"not {value!r}."
+            f"{name} must be one of 1/0, true/false, yes/no or on/off, not {value!r}."
         )
 
     def int(self, name: str, default: int) -> int:
@@ -63,7 +62,9 @@ class Env:
         try:
             return float(value)
         except ValueError:
-            raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+            raise ImproperlyConfigured(
+                f"{name} must be a number, not {value!r}."
+            ) from None
 
     def list(self, name: str, default: list[str] | None = None) -> list[str]:
         value = self.environ.get(name)

@@ -135,6 +135,20 @@ STORAGES = {
     },
 }
 
+# The cache holds throttle counters only, never key material. Production
+# points it at Redis so every web worker shares the counts.
+CACHE_URL = env.str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Uploaded datasets are parsed in memory and stored in the database.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -321,6 +335,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scoop_byok.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"sign_in": env.str("SIGN_IN_THROTTLE_RATE", "10/min")},
     "UNAUTHENTICATED_USER": None,
 }
 REST_KNOX = {

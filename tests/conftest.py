@@ -46,12 +46,18 @@ def _route_providers_to_fake(
         return
     saved = {
         name: getattr(django_settings, name)
-        for name in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "SYSTEM_ANTHROPIC_API_KEY",
-                     "SYSTEM_OPENAI_API_KEY")
+        for name in (
+            "ANTHROPIC_BASE_URL",
+            "OPENAI_BASE_URL",
+            "SYSTEM_ANTHROPIC_API_KEY",
+            "SYSTEM_OPENAI_API_KEY",
+        )
     }
     django_settings.ANTHROPIC_BASE_URL = fake_provider_server.anthropic_base_url
     django_settings.OPENAI_BASE_URL = fake_provider_server.openai_base_url
-    django_settings.SYSTEM_ANTHROPIC_API_KEY = demo_key("anthropic", "valid", salt="scoop")
+    django_settings.SYSTEM_ANTHROPIC_API_KEY = demo_key(
+        "anthropic", "valid", salt="scoop"
+    )
     django_settings.SYSTEM_OPENAI_API_KEY = demo_key("openai", "valid", salt="scoop")
     fake_provider_server.clear()
     yield
@@ -70,7 +76,9 @@ def fake_provider(fake_provider_server: FakeProviderServer) -> FakeProviderServe
 def key() -> Callable[..., str]:
     """Build a demo key: ``key("openai", "nocredit")``."""
 
-    def build(provider: str = "anthropic", behaviour: str = "valid", salt: str = "") -> str:
+    def build(
+        provider: str = "anthropic", behaviour: str = "valid", salt: str = ""
+    ) -> str:
         return demo_key(provider, behaviour, salt=salt)
 
     return build
@@ -86,17 +94,23 @@ def account(db: None) -> Account:
 
 @pytest.fixture
 def owner(account: Account) -> User:
-    return MembershipFactory(account=account, role=Role.OWNER, user__email="owner@acme.test").user
+    return MembershipFactory(
+        account=account, role=Role.OWNER, user__email="owner@acme.test"
+    ).user
 
 
 @pytest.fixture
 def admin(account: Account) -> User:
-    return MembershipFactory(account=account, role=Role.ADMIN, user__email="admin@acme.test").user
+    return MembershipFactory(
+        account=account, role=Role.ADMIN, user__email="admin@acme.test"
+    ).user
 
 
 @pytest.fixture
 def member(account: Account) -> User:
-    return MembershipFactory(account=account, role=Role.MEMBER, user__email="member@acme.test").user
+    return MembershipFactory(
+        account=account, role=Role.MEMBER, user__email="member@acme.test"
+    ).user
 
 
 @pytest.fixture
@@ -180,7 +194,9 @@ def _worker_thread() -> Iterator[None]:
 def _worker_process(server: FakeProviderServer) -> Iterator[None]:
     database = connection.settings_dict
     if database["ENGINE"] != "django.db.backends.postgresql":
-        raise RuntimeError("SCOOP_TEST_WORKER=process needs DATABASE_URL on PostgreSQL.")
+        raise RuntimeError(
+            "SCOOP_TEST_WORKER=process needs DATABASE_URL on PostgreSQL."
+        )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -198,9 +214,24 @@ def _worker_process(server: FakeProviderServer) -> Iterator[None]:
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "scoop_byok", "worker",
-             "-Q", "default,key_tests", "--pool", "threads", "-c", "8",
-             "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "scoop_byok",
+                "worker",
+                "-Q",
+                "default,key_tests",
+                "--pool",
+                "threads",
+                "-c",
+                "8",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,

@@ -7,7 +7,9 @@ which is how CI runs the same suite on PostgreSQL and Redis.
 import os
 
 os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault(
+    "SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef"
+)
 os.environ.setdefault(
     "BYOK_ENCRYPTION_KEYS", "dGVzdC1rZXlyaW5nLWtleS0wMDAwMDAwMDAwMDAwMDA="
 )
@@ -25,3 +27,6 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+# Serve static files straight from the source folders, without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -54,7 +54,9 @@ class AnthropicAdapter(ProviderAdapter):
             **extra,
         )
         text = "".join(
-            block.text for block in message.content if getattr(block, "type", "") == "text"
+            block.text
+            for block in message.content
+            if getattr(block, "type", "") == "text"
         )
         return Completion(
             text=text,
@@ -64,7 +66,9 @@ class AnthropicAdapter(ProviderAdapter):
             request_id=getattr(message, "_request_id", None) or "",
         )
 
-    def describe_exception(self, exc: Exception, *, model: str) -> ProviderAnswer | None:
+    def describe_exception(
+        self, exc: Exception, *, model: str
+    ) -> ProviderAnswer | None:
         if isinstance(exc, anthropic.APIStatusError):
             headers = {k.lower(): v for k, v in exc.response.headers.items()}
             body = exc.body

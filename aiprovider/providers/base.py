@@ -127,7 +127,9 @@ class ProviderAdapter(ABC):
         max_retries: int = 0,
     ) -> Completion:
         """Send one prompt; raise :class:`ProviderCallFailed` on any failure."""
-        client = self.client(api_key=api_key, base_url=base_url, max_retries=max_retries)
+        client = self.client(
+            api_key=api_key, base_url=base_url, max_retries=max_retries
+        )
         try:
             return self.create_completion(
                 client,
@@ -168,7 +170,9 @@ class ProviderAdapter(ABC):
         """Make one inference call with ``client``."""
 
     @abstractmethod
-    def describe_exception(self, exc: Exception, *, model: str) -> ProviderAnswer | None:
+    def describe_exception(
+        self, exc: Exception, *, model: str
+    ) -> ProviderAnswer | None:
         """Return what a provider error said, or None if it is not one."""
 
 

@@ -1,7 +1,7 @@
 """OpenAI, through the official ``openai`` SDK."""
 
-import openai
 import httpx2
+import openai
 
 from aiprovider.failures import ProviderAnswer
 from aiprovider.providers.base import (
@@ -63,7 +63,9 @@ class OpenAIAdapter(ProviderAdapter):
             request_id=getattr(completion, "_request_id", None) or "",
         )
 
-    def describe_exception(self, exc: Exception, *, model: str) -> ProviderAnswer | None:
+    def describe_exception(
+        self, exc: Exception, *, model: str
+    ) -> ProviderAnswer | None:
         if isinstance(exc, openai.APIStatusError):
             headers = {k.lower(): v for k, v in exc.response.headers.items()}
             return answer_from_status_error(

@@ -22,5 +22,7 @@ class Command(BaseCommand):
         is_new = not User.objects.filter(email__iexact=email).exists()
         password = password_from(options.get("password"), required=is_new)  # type: ignore[arg-type]
         user = user_get_or_create(email=email, password=password)
-        membership = membership_add(account=account, user=user, role=str(options["role"]))
+        membership = membership_add(
+            account=account, user=user, role=str(options["role"])
+        )
         self.stdout.write(f"{user.email} is now {membership.role} of {account.name}.")

@@ -14,5 +14,7 @@ class Command(BaseCommand):
                 f"account={secret.account_id}: {secret.reason}"
             )
         if unreadable:
-            raise CommandError(f"{len(unreadable)} stored secret(s) cannot be decrypted.")
+            raise CommandError(
+                f"{len(unreadable)} stored secret(s) cannot be decrypted."
+            )
         self.stdout.write(self.style.SUCCESS("All stored secrets decrypt."))
