@@ -119,3 +119,5 @@ class ProviderFailure(ServiceError):
             headers=headers,
         )
         self.category = category
+        self.request_id = request_id
+        self.retry_after_s = retry_after_s

@@ -34,3 +34,32 @@ class ProviderSettingsForm(forms.Form):
         required=False,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+USAGE_MAX_DAYS = 366
+
+
+class UsagePeriodForm(forms.Form):
+    """The UTC days a usage report covers; both ends included."""
+
+    start = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the first day as YYYY-MM-DD."},
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the last day as YYYY-MM-DD."},
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", "Choose a last day on or after the first day.")
+        elif start and end and (end - start).days >= USAGE_MAX_DAYS:
+            self.add_error("start", f"Choose at most {USAGE_MAX_DAYS} days.")
+        return data

@@ -90,11 +90,11 @@ def usage_report(
         },
     }
     if group_by:
-        report["groups"] = _grouped(records, group_by)
+        report["groups"] = grouped_usage(records, group_by)
     return report
 
 
-def _grouped(
+def grouped_usage(
     records: QuerySet[UsageRecord], group_by: list[str]
 ) -> list[dict[str, object]]:
     fields = [GROUPINGS[name] for name in group_by]

@@ -18,6 +18,7 @@ from django.conf import settings
 from accounts.models import Account, User
 from aiprovider import crypto, failures
 from aiprovider.errors import BYOKNotUsable, CreditsExhausted, ProviderFailure
+from aiprovider.health import key_outcome_record
 from aiprovider.models import Billing, KeyState, Provider, ProviderConfig
 from aiprovider.providers import (
     Completion,
@@ -28,7 +29,6 @@ from aiprovider.providers import (
 from aiprovider.usage import (
     account_has_credits,
     record_failed_call,
-    record_key_outcome,
     record_successful_call,
 )
 
@@ -230,7 +230,7 @@ def _success(
         latency_ms=_latency_ms(started),
     )
     if route.config is not None:
-        record_key_outcome(route.config, category=failures.VALID)
+        key_outcome_record(route.config, category=failures.VALID)
     return AIAnswer(
         text=completion.text,
         provider=route.provider,
@@ -276,7 +276,7 @@ def _failure(
         latency_ms=_latency_ms(started),
     )
     if route.config is not None:
-        record_key_outcome(route.config, category=failed.category)
+        key_outcome_record(route.config, category=failed.category)
     retry_after = answer.retry_after_s
     if failed.category == failures.RATE_LIMITED:
         retry_after = retry_after or failures.DEFAULT_RETRY_AFTER_S

@@ -21,6 +21,7 @@ from aiprovider.errors import (
     QueueUnavailable,
     SavedKeyUnusable,
 )
+from aiprovider.health import breaker_trip
 from aiprovider.keyformat import (
     PROVIDER_LABELS,
     CheckedKey,
@@ -533,6 +534,8 @@ def _update_saved_key_health(test: KeyTest, result: str) -> None:
         matching.update(last_success_at=now, breaker_open=False, breaker_reason="")
     elif result in failures.PERMANENT_KEY_FAILURES:
         matching.update(last_failure_at=now, last_failure=result)
+        for config in matching.select_related("account"):
+            breaker_trip(config, reason=result)
 
 
 def key_tests_expire(now: datetime | None = None) -> int:

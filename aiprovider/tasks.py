@@ -6,7 +6,7 @@ else from the database when the task runs.
 
 from celery import shared_task
 
-from aiprovider import services
+from aiprovider import health, services
 
 
 @shared_task(
@@ -24,3 +24,9 @@ def run_key_test(test_id: str) -> None:
 def sweep_key_tests() -> None:
     """Fail overdue key tests and erase candidate keys left behind."""
     services.key_tests_expire()
+
+
+@shared_task(ignore_result=True, time_limit=60)
+def send_breaker_email(config_id: int) -> None:
+    """Tell the account's owners and admins that calls with its key stopped."""
+    health.breaker_email_send(config_id)

@@ -1,17 +1,14 @@
 """Usage rows, estimated cost, Scoop credits and key health for AI calls."""
 
 import logging
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from accounts.models import Account, User
-from aiprovider import failures
-from aiprovider.models import Billing, CreditLedgerEntry, ProviderConfig, UsageRecord
+from aiprovider.models import Billing, CreditLedgerEntry, UsageRecord
 from aiprovider.providers import Completion
 
 logger = logging.getLogger(__name__)
@@ -20,9 +17,6 @@ MILLION = Decimal(1_000_000)
 THOUSAND = Decimal(1_000)
 COST_PLACES = Decimal("0.000001")
 CREDIT_PLACES = Decimal("0.0001")
-# Health timestamps are refreshed at most this often, to keep writes off
-# the hot path of busy accounts.
-HEALTH_WRITE_INTERVAL = timedelta(seconds=60)
 
 
 def estimated_cost(model: str, input_tokens: int, output_tokens: int) -> Decimal:
@@ -160,21 +154,3 @@ def _credits_change(
         )
     account.credits_balance = balance
     return balance
-
-
-def record_key_outcome(config: ProviderConfig, *, category: str) -> None:
-    """Note on the configuration how the saved key fared in a real call."""
-    now = timezone.now()
-    if category == failures.VALID:
-        if (
-            config.last_success_at
-            and now - config.last_success_at < HEALTH_WRITE_INTERVAL
-        ):
-            return
-        ProviderConfig.objects.filter(pk=config.pk).update(
-            last_used_at=now, last_success_at=now
-        )
-        return
-    ProviderConfig.objects.filter(pk=config.pk).update(
-        last_used_at=now, last_failure_at=now, last_failure=category
-    )

@@ -1,17 +1,23 @@
 """Account Settings → AI Provider, and the usage page."""
 
+from datetime import UTC, timedelta
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_view
 from accounts.models import Membership
+from aiprovider.charts import daily_tokens_chart
 from aiprovider.errors import ConfigConflict, InvalidInput
-from aiprovider.forms import ProviderSettingsForm
+from aiprovider.forms import USAGE_MAX_DAYS, ProviderSettingsForm, UsagePeriodForm
+from aiprovider.health import key_age_days, rotation_due
 from aiprovider.keyformat import KEY_CONSOLES
 from aiprovider.models import AuditSource, KeyState
+from aiprovider.reports import UsagePeriod, grouped_usage, usage_records, usage_report
 from aiprovider.selectors import PARTIAL_WARNING, config_status, last_saved_key_test
 from aiprovider.services import (
     provider_config_clear,
@@ -56,6 +62,9 @@ def ai_provider_settings(request: HttpRequest, membership: Membership) -> HttpRe
             "last_test": last_saved_key_test(config),
             "form": form,
             "consoles": KEY_CONSOLES,
+            "key_age_days": key_age_days(config),
+            "rotation_due": rotation_due(config),
+            "rotation_console": KEY_CONSOLES.get(config.stored_key_provider, ""),
         },
     )
 
@@ -111,3 +120,53 @@ def ai_provider_clear(request: HttpRequest, membership: Membership) -> HttpRespo
     )
     messages.success(request, CLEARED_MESSAGE)
     return redirect("ai-provider-settings", account_id=membership.account_id)
+
+
+USAGE_DEFAULT_DAYS = 30
+
+
+@require_GET
+@account_view()
+def usage_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Tokens and estimated cost; owners and admins see everyone's."""
+    today = timezone.now().astimezone(UTC).date()
+    form = UsagePeriodForm(request.GET or None)
+    start = today - timedelta(days=USAGE_DEFAULT_DAYS - 1)
+    end = today
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data["start"] or start
+        end = form.cleaned_data["end"] or end
+    if start > end or (end - start).days >= USAGE_MAX_DAYS:
+        start, end = today - timedelta(days=USAGE_DEFAULT_DAYS - 1), today
+    only_user = None if membership.can_manage_ai else request.user
+    report = usage_report(
+        membership.account,
+        period=UsagePeriod(start, end),
+        group_by=[],
+        only_user=only_user,
+    )
+    records = usage_records(
+        membership.account, period=UsagePeriod(start, end), only_user=only_user
+    )
+    tables = {
+        name: grouped_usage(records, [name])
+        for name in ("user", "task", "provider", "day")
+    }
+    chart = daily_tokens_chart(
+        grouped_usage(records, ["day", "billing"]), start=start, end=end
+    )
+    membership.account.refresh_from_db(fields=["credits_balance"])
+    return render(
+        request,
+        "aiprovider/usage.html",
+        {
+            "membership": membership,
+            "form": form,
+            "start": start,
+            "end": end,
+            "report": report,
+            "tables": tables,
+            "chart": chart,
+            "own_only": only_user is not None,
+        },
+    )

@@ -32,6 +32,8 @@ class Dataset(models.Model):
     summary = models.TextField(blank=True, default="")
     summary_error = models.TextField(blank=True, default="")
     summary_provider = models.CharField(max_length=16, blank=True, default="")
+    summary_billing = models.CharField(max_length=8, blank=True, default="")
+    summary_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -39,6 +41,14 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def summary_in_progress(self) -> bool:
+        return self.summary_status in (SummaryStatus.PENDING, SummaryStatus.RUNNING)
+
+    @property
+    def summary_provider_label(self) -> str:
+        return PROVIDER_LABELS.get(self.summary_provider, self.summary_provider)
 
 
 class Question(models.Model):

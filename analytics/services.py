@@ -1,14 +1,18 @@
 """Datasets and questions: the AI features that go through the router."""
 
 import logging
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Account, User
-from aiprovider.errors import InvalidInput
+from aiprovider.errors import InvalidInput, ServiceError
 from aiprovider.routing import AIAnswer, route_ai_call
 from analytics.csvdata import CSVRejected, describe_for_model, parse_csv
-from analytics.models import Dataset, Question
+from analytics.models import Dataset, Question, SummaryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +49,134 @@ def dataset_create(
         parsed = parse_csv(raw, max_bytes=settings.DATASET_MAX_BYTES)
     except CSVRejected as rejected:
         raise InvalidInput(str(rejected), code="invalid_csv", field="file") from None
-    dataset = Dataset.objects.create(
-        account=account,
-        name=name,
-        uploaded_by=user,
-        columns=parsed.columns,
-        row_count=len(parsed.rows),
-        content=parsed.text,
-    )
+    with transaction.atomic():
+        dataset = Dataset.objects.create(
+            account=account,
+            name=name,
+            uploaded_by=user,
+            columns=parsed.columns,
+            row_count=len(parsed.rows),
+            content=parsed.text,
+        )
+        dataset_summary_request(dataset)
     logger.info("Dataset uploaded: account=%s dataset=%s", account.pk, dataset.pk)
     return dataset
+
+
+SUMMARY_NOT_QUEUED = (
+    "The summary could not be started: the background queue is unreachable. "
+    "Use “Summarise again” in a minute."
+)
+SUMMARY_LOST = (
+    "The summary did not finish: the background worker stopped before "
+    "answering. Use “Summarise again”."
+)
+
+
+def dataset_summary_request(dataset: Dataset) -> None:
+    """Queue the background summary of ``dataset``, replacing any earlier one."""
+    now = timezone.now()
+    Dataset.objects.filter(pk=dataset.pk).update(
+        summary_status=SummaryStatus.PENDING,
+        summary="",
+        summary_error="",
+        summary_provider="",
+        summary_billing="",
+        summary_requested_at=now,
+    )
+    dataset.summary_status = SummaryStatus.PENDING
+    dataset.summary_requested_at = now
+    transaction.on_commit(partial(_enqueue_summary, dataset.pk))
+
+
+def _enqueue_summary(dataset_id: int) -> None:
+    from analytics.tasks import summarise_dataset
+
+    try:
+        summarise_dataset.apply_async(args=[dataset_id], retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker failure means the same
+        logger.warning(
+            "Summary of dataset %s not queued: broker unreachable (%s)",
+            dataset_id,
+            type(exc).__name__,
+        )
+        _summary_finish(
+            dataset_id,
+            from_status=SummaryStatus.PENDING,
+            summary_status=SummaryStatus.FAILED,
+            summary_error=SUMMARY_NOT_QUEUED,
+        )
+
+
+def dataset_summary_generate(dataset_id: int) -> None:
+    """Summarise a dataset through the router, on behalf of its uploader.
+
+    The call is billed and recorded exactly like an interactive one: the
+    account's own key when BYOK is active, Scoop credits otherwise.
+    """
+    claimed = Dataset.objects.filter(
+        pk=dataset_id, summary_status=SummaryStatus.PENDING
+    ).update(summary_status=SummaryStatus.RUNNING)
+    if not claimed:
+        return
+    dataset = Dataset.objects.select_related("account", "uploaded_by").get(
+        pk=dataset_id
+    )
+    try:
+        answer = route_ai_call(
+            account=dataset.account,
+            user=dataset.uploaded_by,
+            task="summary",
+            prompt=build_prompt(task="summary", question="", dataset=dataset),
+        )
+    except ServiceError as failure:
+        _summary_finish(
+            dataset_id,
+            summary_status=SummaryStatus.FAILED,
+            summary_error=f"{failure.detail} ({failure.code})",
+        )
+        return
+    except Exception:
+        _summary_finish(
+            dataset_id,
+            summary_status=SummaryStatus.FAILED,
+            summary_error="The summary failed unexpectedly. Use “Summarise "
+            "again”; if it keeps failing, contact support.",
+        )
+        raise
+    _summary_finish(
+        dataset_id,
+        summary_status=SummaryStatus.DONE,
+        summary=answer.text,
+        summary_provider=answer.provider,
+        summary_billing=answer.billing,
+    )
+
+
+def _summary_finish(
+    dataset_id: int,
+    *,
+    from_status: str = SummaryStatus.RUNNING,
+    **fields: object,
+) -> bool:
+    return bool(
+        Dataset.objects.filter(pk=dataset_id, summary_status=from_status).update(
+            **fields
+        )
+    )
+
+
+def dataset_summaries_expire(now: datetime | None = None) -> int:
+    """Fail summaries whose worker or message was lost, so none spins forever."""
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.DATASET_SUMMARY_DEADLINE_S)
+    expired = Dataset.objects.filter(
+        summary_status__in=(SummaryStatus.PENDING, SummaryStatus.RUNNING),
+        summary_requested_at__lte=deadline,
+    ).update(summary_status=SummaryStatus.FAILED, summary_error=SUMMARY_LOST)
+    if expired:
+        logger.warning("Expired %s dataset summaries past their deadline", expired)
+    return expired
 
 
 def build_prompt(*, task: str, question: str, dataset: Dataset | None) -> str:

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import account_view
 from accounts.models import Membership
@@ -15,7 +16,11 @@ from aiprovider.selectors import config_status
 from analytics.csvdata import preview_rows
 from analytics.forms import DatasetUploadForm, QuestionForm
 from analytics.models import Dataset
-from analytics.services import dataset_create, question_ask
+from analytics.services import (
+    dataset_create,
+    dataset_summary_request,
+    question_ask,
+)
 
 
 @login_required
@@ -101,3 +106,18 @@ def dataset_detail(
         },
         status=answer_error.status if answer_error else 200,
     )
+
+
+@require_POST
+@account_view()
+def dataset_summarise(
+    request: HttpRequest, membership: Membership, dataset_id: int
+) -> HttpResponse:
+    dataset = get_object_or_404(Dataset, pk=dataset_id, account=membership.account)
+    if dataset.summary_in_progress:
+        messages.info(request, "A summary is already being written.")
+    else:
+        with transaction.atomic():
+            dataset_summary_request(dataset)
+        messages.success(request, "Summarising again in the background.")
+    return redirect("dataset", account_id=membership.account_id, dataset_id=dataset.pk)

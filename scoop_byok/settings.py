@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_account",
+                "aiprovider.context_processors.key_alerts",
             ],
         },
     },
@@ -153,6 +154,9 @@ CACHES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATASET_MAX_BYTES = env.int("DATASET_MAX_BYTES", 5 * 1024 * 1024)
+# A background summary not finished this long after it was requested is
+# failed, whatever happened to its worker or message; longer than any call.
+DATASET_SUMMARY_DEADLINE_S = env.int("DATASET_SUMMARY_DEADLINE_S", 300)
 
 # Security ----------------------------------------------------------------
 
@@ -266,6 +270,8 @@ KEY_TEST_TIMEOUT_S = env.float("KEY_TEST_TIMEOUT_S", 20.0)
 KEY_TEST_DEADLINE_S = env.int("KEY_TEST_DEADLINE_S", 60)
 KEY_TEST_THROTTLE_COUNT = env.int("KEY_TEST_THROTTLE_COUNT", 10)
 KEY_TEST_THROTTLE_WINDOW_S = env.int("KEY_TEST_THROTTLE_WINDOW_S", 60)
+# Saved keys older than this many days get a rotation reminder.
+KEY_ROTATION_DAYS = env.int("KEY_ROTATION_DAYS", 90)
 
 # Celery -------------------------------------------------------------------
 
@@ -304,6 +310,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aiprovider.tasks.sweep_key_tests",
         "schedule": 30.0,
     },
+    "sweep-dataset-summaries": {
+        "task": "analytics.tasks.sweep_dataset_summaries",
+        "schedule": 60.0,
+    },
 }
 
 # Email --------------------------------------------------------------------
@@ -317,6 +327,8 @@ EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Scoop <noreply@localhost>")
+# Where users reach the web app; links in emails start with it.
+SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000")
 
 # REST API -----------------------------------------------------------------
 

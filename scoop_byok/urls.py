@@ -10,6 +10,12 @@ account_urls = [
     path("datasets/", analytics_views.datasets, name="datasets"),
     path("datasets/<int:dataset_id>/", analytics_views.dataset_detail, name="dataset"),
     path(
+        "datasets/<int:dataset_id>/summary/",
+        analytics_views.dataset_summarise,
+        name="dataset-summarise",
+    ),
+    path("usage/", aiprovider_views.usage_page, name="usage"),
+    path(
         "settings/ai-provider/",
         aiprovider_views.ai_provider_settings,
         name="ai-provider-settings",
