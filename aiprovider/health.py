@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import MANAGER_ROLES, Membership
 from aiprovider import failures
 from aiprovider.audit import audit_record
 from aiprovider.keyformat import KEY_CONSOLES, PROVIDER_LABELS
@@ -111,7 +111,7 @@ def breaker_email_send(config_id: int) -> int:
     recipients = sorted(
         Membership.objects.filter(
             account_id=config.account_id,
-            role__in=(Membership.Role.OWNER, Membership.Role.ADMIN),
+            role__in=MANAGER_ROLES,
             user__is_active=True,
         ).values_list("user__email", flat=True)
     )
