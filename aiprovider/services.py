@@ -39,6 +39,7 @@ from aiprovider.models import (
     ProviderConfig,
 )
 from aiprovider.providers import ProviderCallFailed, adapter_for, base_url_for
+from scoop_byok.db import brief_database_use
 
 logger = logging.getLogger(__name__)
 
@@ -371,14 +372,20 @@ class KeyTestOutcome:
 
 
 def key_test_execute(test_id: str) -> None:
-    """Run a queued key test to completion: claim, call the provider, record."""
-    claimed = _claim_key_test(test_id)
+    """Run a queued key test to completion: claim, call the provider, record.
+
+    No database connection is held while the provider is thinking, so one
+    worker can keep many tests in flight on a few connections.
+    """
+    with brief_database_use():
+        claimed = _claim_key_test(test_id)
     if claimed is None:
         return
     test, key = claimed
     outcome = verify_key(provider=test.provider, api_key=key)
     del key
-    _record_key_test(test, outcome)
+    with brief_database_use():
+        _record_key_test(test, outcome)
 
 
 def _claim_key_test(test_id: str) -> tuple[KeyTest, str] | None:

@@ -270,6 +270,9 @@ KEY_TEST_TIMEOUT_S = env.float("KEY_TEST_TIMEOUT_S", 20.0)
 KEY_TEST_DEADLINE_S = env.int("KEY_TEST_DEADLINE_S", 60)
 KEY_TEST_THROTTLE_COUNT = env.int("KEY_TEST_THROTTLE_COUNT", 10)
 KEY_TEST_THROTTLE_WINDOW_S = env.int("KEY_TEST_THROTTLE_WINDOW_S", 60)
+# Database connections one worker process may hold at once for key tests;
+# the tests themselves can run on many more threads than this.
+WORKER_DB_CONNECTIONS = env.int("WORKER_DB_CONNECTIONS", 10)
 # Saved keys older than this many days get a rotation reminder.
 KEY_ROTATION_DAYS = env.int("KEY_ROTATION_DAYS", 90)
 
