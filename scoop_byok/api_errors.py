@@ -3,9 +3,12 @@
 Every error is ``{"code", "detail", "errors"}``, where ``errors`` maps a
 field to ``[{"code", "detail"}]``. A submitted API key is never echoed:
 messages are written not to repeat input, and as a second line of defence
-any error text that contains the submitted key is replaced.
+any error text that contains a submitted key, or anything shaped like a
+provider key, is replaced.
 """
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,6 +20,9 @@ from accounts.permissions import MANAGERS_ONLY
 from aiprovider.errors import ServiceError
 
 SECRET_FIELDS = ("api_key",)
+# Anything shaped like a provider key; no message of ours contains one.
+KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_\-]{12,}")
+REDACTED = "[redacted]"
 GENERIC_CODES = {
     status.HTTP_401_UNAUTHORIZED: "not_authenticated",
     status.HTTP_403_FORBIDDEN: "permission_denied",
@@ -66,11 +72,20 @@ def _build(exc: Exception) -> Response | None:
             exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)
         ):
             headers["WWW-Authenticate"] = 'Token realm="api"'
-        code = GENERIC_CODES.get(exc.status_code) or str(exc.get_codes())
         return Response(
-            error_body(code, str(exc.detail)), status=exc.status_code, headers=headers
+            error_body(_code_of(exc), str(exc.detail)),
+            status=exc.status_code,
+            headers=headers,
         )
     return None
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    """Return the exception's own code, e.g. ``authentication_failed``."""
+    codes = exc.get_codes()
+    if isinstance(codes, str):
+        return codes
+    return GENERIC_CODES.get(exc.status_code, "error")
 
 
 def _validation_response(exc: exceptions.ValidationError) -> Response:
@@ -109,23 +124,54 @@ def _flatten(detail: Any, prefix: str, errors: dict[str, list[dict[str, str]]]) 
 
 def _scrub_submitted_secrets(response: Response, context: dict[str, Any]) -> None:
     request = context.get("request")
-    secrets = []
-    for field in SECRET_FIELDS:
-        try:
-            value = request.data.get(field) if request is not None else None
-        except Exception:  # noqa: BLE001 - an unparsable body holds nothing to scrub
-            value = None
-        if isinstance(value, str) and len(value.strip()) >= 4:
-            secrets.extend({value, value.strip()})
-    if secrets:
-        response.data = _replace(response.data, secrets)
+    secrets = _submitted_secrets(request) if request is not None else set()
+    # Longest first, so a stripped key never leaves its padding behind.
+    ordered = sorted(secrets, key=len, reverse=True)
+    response.data = _replace(response.data, ordered)
+
+
+def _submitted_secrets(request: Any) -> set[str]:
+    """Return submitted values that are, or look like, API keys.
+
+    The ``api_key`` field counts wherever it is nested; any other field or
+    query parameter counts when its value looks like a provider key, since
+    people paste keys into the wrong box.
+    """
+    try:
+        body = request.data
+    except Exception:  # noqa: BLE001 - an unparsable body holds nothing to scrub
+        body = None
+    secrets: set[str] = set()
+    sources = [_strings(body), _strings(getattr(request, "query_params", None))]
+    for source in sources:
+        for field, value in source:
+            if field in SECRET_FIELDS or KEY_LIKE.search(value):
+                if len(value.strip()) >= 4:
+                    secrets.update({value, value.strip()})
+    return secrets
+
+
+def _strings(data: Any, field: str = "") -> Iterator[tuple[str, str]]:
+    """Yield ``(field name, string)`` for every string in submitted data."""
+    if isinstance(data, str):
+        yield field, data
+    elif hasattr(data, "lists"):  # QueryDict: every value of every field
+        for name, values in data.lists():
+            for value in values:
+                yield from _strings(value, str(name))
+    elif isinstance(data, dict):
+        for name, value in data.items():
+            yield from _strings(value, field if field in SECRET_FIELDS else str(name))
+    elif isinstance(data, list):
+        for item in data:
+            yield from _strings(item, field)
 
 
 def _replace(data: Any, secrets: list[str]) -> Any:
     if isinstance(data, str):
         for secret in secrets:
-            data = data.replace(secret, "[redacted]")
-        return data
+            data = data.replace(secret, REDACTED)
+        return KEY_LIKE.sub(REDACTED, data)
     if isinstance(data, dict):
         return {key: _replace(value, secrets) for key, value in data.items()}
     if isinstance(data, list):

@@ -1,13 +1,27 @@
 """The REST API, version 1."""
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
 from aiprovider import api as aiprovider_api
 from analytics import api as analytics_api
+from scoop_byok.api_errors import error_body
 
 account = "accounts/<int:account_id>/"
+
+
+def unknown_endpoint(request: HttpRequest) -> JsonResponse:
+    """Answer paths under /api/v1/ that name no endpoint in the JSON envelope."""
+    return JsonResponse(
+        error_body(
+            "not_found",
+            "No such API endpoint. Paths end with a slash; see /api/v1/docs/.",
+        ),
+        status=404,
+    )
+
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenCreateView.as_view(), name="api-token"),
@@ -48,6 +62,10 @@ urlpatterns = [
     path(f"{account}ai/usage/", aiprovider_api.UsageView.as_view(), name="api-usage"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
-        "docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
     ),
+    # Last, so only paths no endpoint claims reach it.
+    re_path(r"", unknown_endpoint),
 ]

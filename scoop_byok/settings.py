@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "scoop_byok.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "scoop_byok.urls"
@@ -166,6 +167,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
+}
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -273,6 +285,10 @@ KEY_TEST_THROTTLE_WINDOW_S = env.int("KEY_TEST_THROTTLE_WINDOW_S", 60)
 # Database connections one worker process may hold at once for key tests;
 # the tests themselves can run on many more threads than this.
 WORKER_DB_CONNECTIONS = env.int("WORKER_DB_CONNECTIONS", 10)
+# Failed web sign-ins allowed per email and per client address in a window.
+SIGN_IN_MAX_FAILURES_PER_EMAIL = env.int("SIGN_IN_MAX_FAILURES_PER_EMAIL", 5)
+SIGN_IN_MAX_FAILURES_PER_IP = env.int("SIGN_IN_MAX_FAILURES_PER_IP", 20)
+SIGN_IN_FAILURE_WINDOW_S = env.int("SIGN_IN_FAILURE_WINDOW_S", 300)
 # Saved keys older than this many days get a rotation reminder.
 KEY_ROTATION_DAYS = env.int("KEY_ROTATION_DAYS", 90)
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.views import SignInView
 from aiprovider import views as aiprovider_views
 from analytics import views as analytics_views
 from scoop_byok.health import healthz
@@ -30,7 +31,7 @@ account_urls = [
 urlpatterns = [
     path("", analytics_views.home, name="home"),
     path("accounts/<int:account_id>/", include(account_urls)),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("scoop_byok.api_urls")),

@@ -65,6 +65,15 @@ def _route_providers_to_fake(
         setattr(django_settings, name, value)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Start every test with empty throttling counters."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def fake_provider(fake_provider_server: FakeProviderServer) -> FakeProviderServer:
     """The fake provider, with this test's recorded requests only."""
