@@ -33,7 +33,9 @@ class ProviderSettingsForm(forms.Form):
         label="Fall back to Scoop AI when my provider is unavailable",
         required=False,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # The version the page was rendered from; a stale one means someone else
+    # saved in between. Optional so scripted posts without it still work.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
 
 USAGE_MAX_DAYS = 366
