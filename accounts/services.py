@@ -55,6 +55,11 @@ def membership_add(*, account: Account, user: User, role: str) -> Membership:
     """Add the user to the account with ``role``, or change their role."""
     if role not in Role.values:
         raise ValueError(f"Role must be one of: {', '.join(Role.values)}.")
+    if role != Role.OWNER and _is_last_owner(account, user):
+        raise ValueError(
+            f"{user.email} is the only owner of {account.name}; make someone "
+            "else owner first."
+        )
     membership, created = Membership.objects.update_or_create(
         account=account, user=user, defaults={"role": role}
     )
@@ -66,6 +71,11 @@ def membership_add(*, account: Account, user: User, role: str) -> Membership:
         role,
     )
     return membership
+
+
+def _is_last_owner(account: Account, user: User) -> bool:
+    owners = Membership.objects.filter(account=account, role=Role.OWNER)
+    return owners.filter(user=user).exists() and owners.count() == 1
 
 
 def api_token_create(*, user: User) -> tuple[AuthToken, str]:

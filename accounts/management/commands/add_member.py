@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
-from accounts.management.commands._passwords import password_from
-from accounts.models import Account, Role, User
+from accounts.management.commands._passwords import checked_email, new_user_password
+from accounts.models import Account, Role
 from accounts.services import membership_add, user_get_or_create
 
 
@@ -18,11 +19,14 @@ class Command(BaseCommand):
         account = Account.objects.filter(pk=options["account_id"]).first()
         if account is None:
             raise CommandError(f"No account with id {options['account_id']}.")
-        email = str(options["email"])
-        is_new = not User.objects.filter(email__iexact=email).exists()
-        password = password_from(options.get("password"), required=is_new)  # type: ignore[arg-type]
-        user = user_get_or_create(email=email, password=password)
-        membership = membership_add(
-            account=account, user=user, role=str(options["role"])
-        )
+        email = checked_email(str(options["email"]))
+        password = new_user_password(self, email, options.get("password"))  # type: ignore[arg-type]
+        try:
+            with transaction.atomic():
+                user = user_get_or_create(email=email, password=password)
+                membership = membership_add(
+                    account=account, user=user, role=str(options["role"])
+                )
+        except ValueError as refused:
+            raise CommandError(str(refused)) from None
         self.stdout.write(f"{user.email} is now {membership.role} of {account.name}.")

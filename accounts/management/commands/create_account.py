@@ -1,7 +1,6 @@
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.management.commands._passwords import password_from
-from accounts.models import User
+from accounts.management.commands._passwords import checked_email, new_user_password
 from accounts.services import account_create, user_get_or_create
 
 
@@ -14,8 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="The owner's password, if new.")
 
     def handle(self, *args: object, **options: str) -> None:
-        is_new = not User.objects.filter(email__iexact=options["owner"]).exists()
-        password = password_from(options.get("password"), required=is_new)
-        owner = user_get_or_create(email=options["owner"], password=password)
-        account = account_create(name=options["name"], owner=owner)
+        name = options["name"].strip()
+        if not name:
+            raise CommandError("Give the account a name.")
+        email = checked_email(options["owner"])
+        password = new_user_password(self, email, options.get("password"))
+        owner = user_get_or_create(email=email, password=password)
+        account = account_create(name=name, owner=owner)
         self.stdout.write(str(account.pk))
