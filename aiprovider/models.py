@@ -121,6 +121,13 @@ class ProviderConfig(models.Model):
         return PROVIDER_LABELS.get(self.provider, "System Default")
 
 
+class AuditSource(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"
+
+
 class KeyTestStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
@@ -178,6 +185,9 @@ class KeyTest(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    source = models.CharField(
+        max_length=8, choices=AuditSource.choices, default=AuditSource.WEB
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -287,13 +297,6 @@ class AuditAction(models.TextChoices):
     KEY_TESTED = "key_tested", "Key tested"
     CLEARED = "cleared", "Cleared to System Default"
     BREAKER_OPENED = "breaker_opened", "Key disabled after provider rejection"
-
-
-class AuditSource(models.TextChoices):
-    WEB = "web", "Web"
-    API = "api", "API"
-    ADMIN = "admin", "Admin"
-    SYSTEM = "system", "System"
 
 
 class AuditEvent(models.Model):

@@ -280,6 +280,7 @@ def key_test_request(
             key_hint=key_hint(key),
             key_fingerprint=key_fingerprint(key),
             created_by=actor,
+            source=source,
         )
         test.candidate_ciphertext = crypto.encrypt(
             key, context=test.encryption_context()
@@ -398,7 +399,7 @@ def _claim_key_test(test_id: str) -> tuple[KeyTest, str] | None:
         # Already taken, finished, or arrived after its deadline.
         key_tests_expire()
         return None
-    test = KeyTest.objects.get(pk=test_id)
+    test = KeyTest.objects.select_related("account", "created_by").get(pk=test_id)
     try:
         key = crypto.decrypt(
             test.candidate_ciphertext, context=test.encryption_context()
@@ -489,6 +490,16 @@ def _record_key_test(test: KeyTest, outcome: KeyTestOutcome) -> None:
         )
         if finished:
             _update_saved_key_health(test, outcome.result)
+            audit_record(
+                account=test.account,
+                actor=test.created_by,
+                action=AuditAction.KEY_TESTED,
+                source=test.source,
+                provider=test.provider,
+                key_hint=test.key_hint,
+                detail=f"Result: {outcome.result}"
+                + (" (saved key)" if test.uses_saved_key else ""),
+            )
     logger.info(
         "Key test finished: account=%s provider=%s result=%s",
         test.account_id,

@@ -165,22 +165,46 @@ def membership_of() -> Callable[[User, Account], Membership]:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(
+def _celery_worker_session(
     django_db_setup: None,
     django_db_blocker: object,
     fake_provider_server: FakeProviderServer,
 ) -> Iterator[None]:
-    """Run a real Celery worker for the whole session.
+    """One real Celery worker for the session, started when first needed.
 
-    Tests that rely on it must commit their data, i.e. use
-    ``@pytest.mark.django_db(transaction=True)``.
+    With ``SCOOP_TEST_WORKER=process`` it is a separate ``celery worker``
+    process on PostgreSQL and Redis; otherwise a worker in threads of this
+    process. Messages that earlier tests queued are dropped first.
     """
-    # The worker thread opens its own connections, outside any test.
+    # The worker opens its own connections, outside any test.
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         if os.environ.get("SCOOP_TEST_WORKER") == "process":
             yield from _worker_process(fake_provider_server)
         else:
+            _purge_queues()
             yield from _worker_thread()
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_session: None) -> None:
+    """A real Celery worker runs tasks while the test runs.
+
+    Tests that rely on it must commit their data, i.e. use
+    ``@pytest.mark.django_db(transaction=True)``.
+    """
+
+
+WORKER_QUEUES = ["default", "key_tests"]
+
+
+def _purge_queues() -> None:
+    from scoop_byok.celery import app
+
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in WORKER_QUEUES:
+            channel.queue_declare(queue=queue, durable=True, auto_delete=False)
+            channel.queue_purge(queue)
 
 
 def _worker_thread() -> Iterator[None]:
@@ -193,7 +217,7 @@ def _worker_thread() -> Iterator[None]:
         pool="threads",
         concurrency=4,
         perform_ping_check=False,
-        queues=["default", "key_tests"],
+        queues=WORKER_QUEUES,
         loglevel="WARNING",
         shutdown_timeout=30,
     ):

@@ -5,6 +5,8 @@ which is how CI runs the same suite on PostgreSQL and Redis.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault(
@@ -30,3 +32,13 @@ SECURE_HSTS_SECONDS = 0
 # Serve static files straight from the source folders, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A file database, so the Celery worker's threads and the test share it with
+# SQLite's ordinary locking (WAL) rather than an in-memory shared cache's
+# table locks. One file per test process keeps parallel runs apart.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(
+            Path(tempfile.gettempdir()) / f"scoop-byok-test-{os.getpid()}.sqlite3"
+        )
+    }
