@@ -1,12 +1,32 @@
-from django.contrib import admin
+import logging
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from knox.models import AuthToken
 
 from accounts.models import Account, APIToken, Membership, User
 
+logger = logging.getLogger(__name__)
+
+
+@admin.action(description="Revoke all API tokens of the selected users")
+def revoke_api_tokens(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
+) -> None:
+    revoked, _ = AuthToken.objects.filter(user__in=queryset).delete()
+    logger.info(
+        "API tokens revoked by staff: staff=%s count=%s", request.user.pk, revoked
+    )
+    modeladmin.message_user(
+        request, f"Revoked {revoked} API token(s).", messages.SUCCESS
+    )
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    actions = [revoke_api_tokens]
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "full_name"]
@@ -61,16 +81,30 @@ if admin.site.is_registered(AuthToken):
 
 @admin.register(APIToken)
 class APITokenAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "user", "created", "expiry"]
-    search_fields = ["user__email"]
-    fields = ["user", "created", "expiry"]
-    readonly_fields = fields
-    list_select_related = ["user"]
+    """Whose API tokens exist and until when: the list is all there is.
 
-    def has_add_permission(self, request: object) -> bool:
+    A token's primary key is its digest, so no page may link to a token,
+    select one for an action or show one on its own: each would put the
+    digest into the HTML. Staff revoke tokens from the user list instead.
+    """
+
+    list_display = ["user", "created", "expiry"]
+    list_display_links = None
+    actions = None
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    ordering = ["-created"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # Tokens are issued by signing in to the API or create_api_token,
         # which show the token once to its owner.
         return False
 
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return obj is None and super().has_view_permission(request)

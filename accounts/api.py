@@ -7,7 +7,6 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -90,8 +89,10 @@ class TokenCreateView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
-            raise AuthenticationFailed(
-                "Unable to sign in with that email and password."
+            # A 400, not a 401: this endpoint itself needs no credentials.
+            raise serializers.ValidationError(
+                "Unable to sign in with that email and password.",
+                code="invalid_credentials",
             )
         instance, token = api_token_create(user=user)
         return Response({"token": token, "expiry": instance.expiry})

@@ -36,16 +36,19 @@ def clear_to_system_default(
     request: HttpRequest,
     queryset: QuerySet[ProviderConfig],
 ) -> None:
-    for config in queryset.select_related("account"):
-        provider_config_clear(
+    configs = list(queryset.select_related("account"))
+    for config in configs:
+        cleared = provider_config_clear(
             account=config.account,
             actor=request.user,
             source=AuditSource.ADMIN,
             ip_address=client_ip(request),
         )
+        # The audit event is the record; this shows it in the admin history.
+        modeladmin.log_change(request, cleared, "Cleared to System Default.")
     modeladmin.message_user(
         request,
-        f"Cleared {queryset.count()} configuration(s) back to System Default.",
+        f"Cleared {len(configs)} configuration(s) back to System Default.",
         messages.SUCCESS,
     )
 

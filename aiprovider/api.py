@@ -1,7 +1,8 @@
 """REST endpoints for AI provider settings, key tests and audit events."""
 
 from django.shortcuts import get_object_or_404
-from django.views.decorators.debug import sensitive_variables
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -60,6 +61,12 @@ def expected_version(request: Request) -> int | None:
     return int(value)
 
 
+# A form-encoded or multipart body lands in request.POST, which error
+# reports show unless it is marked sensitive.
+hide_posted_key = method_decorator(sensitive_post_parameters("api_key"), "dispatch")
+
+
+@hide_posted_key
 class ProviderConfigView(AccountAPIView):
     managers_only = True
 
@@ -126,6 +133,7 @@ class ProviderConfigView(AccountAPIView):
         return self._respond(config)
 
 
+@hide_posted_key
 class KeyTestListView(AccountAPIView):
     managers_only = True
 

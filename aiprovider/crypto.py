@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 TOKEN_VERSION = "v1"
 NONCE_BYTES = 12
@@ -71,6 +72,7 @@ def _associated_data(key_id: str, context: str) -> bytes:
     return f"{TOKEN_VERSION}|{key_id}|{context}".encode()
 
 
+@sensitive_variables("plaintext")
 def encrypt(plaintext: str, *, context: str) -> str:
     """Seal ``plaintext`` under the newest key, bound to ``context``."""
     newest = keyring()[0]
@@ -90,6 +92,7 @@ def token_key_id(token: str) -> str | None:
     return parts[1]
 
 
+@sensitive_variables("plaintext")
 def decrypt(token: str, *, context: str) -> str:
     """Open a token made by :func:`encrypt` for the same ``context``.
 

@@ -9,8 +9,10 @@ status, and always falls back to something sensible for answers it has
 never seen.
 """
 
+import math
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from django.utils import timezone
@@ -48,6 +50,7 @@ BY_TYPE_OR_CODE = {
     "server_error": PROVIDER_UNAVAILABLE,
     "timeout_error": PROVIDER_UNAVAILABLE,
     "engine_overloaded": PROVIDER_UNAVAILABLE,
+    "request_too_large": BAD_REQUEST,
 }
 BY_MESSAGE = (
     ("credit balance", BILLING),
@@ -63,8 +66,21 @@ BY_MESSAGE = (
     ("rate limit", RATE_LIMITED),
     ("overloaded", PROVIDER_UNAVAILABLE),
 )
-RETRY_IN_TEXT = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(ms|s)\b", re.IGNORECASE)
+# OpenAI writes waits Go-style: "20s", "1.5s", "120ms", "6m0s", "1h2m".
+DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|h|m|s))+")
+DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+RETRY_IN_TEXT = re.compile(r"try again in (" + DURATION.pattern + ")", re.IGNORECASE)
+RESET_HEADERS = (
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+    "anthropic-ratelimit-requests-reset",
+    "anthropic-ratelimit-tokens-reset",
+)
 DEFAULT_RETRY_AFTER_S = 60
+# A provider (or a proxy in front of it) may send any number; a wait longer
+# than a day is no advice, and the value must fit the database column.
+MAX_RETRY_AFTER_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -77,22 +93,44 @@ class ProviderAnswer:
     message: str = ""
     request_id: str = ""
     retry_after_s: int | None = None
-    # Whether the body was the provider's own error envelope rather than,
-    # say, a proxy's HTML page.
-    from_provider: bool = False
     connection_failed: bool = False
+    # The endpoint answered, but not with anything the SDK could read as
+    # this provider's reply (an HTML page, another service's JSON).
+    unreadable_reply: bool = False
     model: str = ""
+
+    @property
+    def model_not_found(self) -> bool:
+        """Whether the provider said the requested model does not exist."""
+        if self.error_code == "model_not_found":
+            return True
+        text = self.message.lower()
+        # Anthropic's unknown-model error is a not_found_error whose message
+        # starts "model: <id>"; a not_found_error without it is a wrong path.
+        if self.error_type == "not_found_error":
+            return text.startswith("model:")
+        return (
+            self.status == 404
+            and "model" in text
+            and ("does not exist" in text or "not found" in text)
+        )
 
 
 def classify(answer: ProviderAnswer) -> str:
     """Return the failure category for a provider's error answer."""
     if answer.connection_failed:
         return PROVIDER_UNAVAILABLE
+    if answer.unreadable_reply:
+        return MISCONFIGURED_ENDPOINT
     for marker in (answer.error_code, answer.error_type):
         if marker in BY_TYPE_OR_CODE:
             return BY_TYPE_OR_CODE[marker]
-    if answer.error_code == "model_not_found" or answer.error_type == "not_found_error":
+    if answer.model_not_found:
         return BAD_REQUEST
+    if answer.status == 404:
+        # Not about the model, so the path itself does not exist: the base
+        # URL points at the wrong place, whoever answered.
+        return MISCONFIGURED_ENDPOINT
     text = answer.message.lower()
     for fragment, category in BY_MESSAGE:
         if fragment in text:
@@ -110,8 +148,6 @@ def _classify_by_status(answer: ProviderAnswer) -> str:
         return BILLING
     if status == 429:
         return RATE_LIMITED
-    if status == 404 and not answer.from_provider:
-        return MISCONFIGURED_ENDPOINT
     if 300 <= status < 400:
         return MISCONFIGURED_ENDPOINT
     if status in (408, 409) or status >= 500:
@@ -120,28 +156,71 @@ def _classify_by_status(answer: ProviderAnswer) -> str:
 
 
 def retry_after_seconds(headers: dict[str, str], message: str) -> int | None:
-    """Return when to retry, from headers first and then the message text."""
-    if headers.get("retry-after-ms"):
-        try:
-            return max(1, round(float(headers["retry-after-ms"]) / 1000))
-        except ValueError:
-            pass
-    raw = headers.get("retry-after", "").strip()
-    if raw:
-        try:
-            return max(1, round(float(raw)))
-        except ValueError:
-            pass
-        try:
-            delta = parsedate_to_datetime(raw) - timezone.now()
-            return max(1, round(delta.total_seconds()))
-        except (TypeError, ValueError):
-            pass
-    match = RETRY_IN_TEXT.search(message)
-    if match:
-        amount = float(match.group(1))
-        return max(1, round(amount / 1000 if match.group(2) == "ms" else amount))
+    """Return when to retry, from headers first and then the message text.
+
+    ``headers`` must have lowercase names. Whatever the source, the answer
+    is a whole number of seconds between 1 and a day, or None.
+    """
+    for seconds in (
+        _seconds_from_number(headers.get("retry-after-ms", ""), scale=0.001),
+        _seconds_from_number(headers.get("retry-after", "")),
+        _seconds_from_http_date(headers.get("retry-after", "")),
+        _seconds_from_text(message),
+        *(_seconds_from_reset(headers.get(name, "")) for name in RESET_HEADERS),
+    ):
+        if seconds is not None:
+            return _bounded_wait(seconds)
     return None
+
+
+def _bounded_wait(seconds: float) -> int:
+    return max(1, min(MAX_RETRY_AFTER_S, math.ceil(seconds)))
+
+
+def _seconds_from_number(raw: str, *, scale: float = 1.0) -> float | None:
+    try:
+        value = float(raw.strip()) * scale
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _seconds_from_http_date(raw: str) -> float | None:
+    try:
+        when = parsedate_to_datetime(raw.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - timezone.now()).total_seconds())
+
+
+def _seconds_from_text(message: str) -> float | None:
+    match = RETRY_IN_TEXT.search(message)
+    return _duration_seconds(match.group(1)) if match else None
+
+
+def _seconds_from_reset(raw: str) -> float | None:
+    """Read a rate-limit reset header: a Go duration or an RFC 3339 time."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if DURATION.fullmatch(raw):
+        return _duration_seconds(raw)
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - timezone.now()).total_seconds())
+
+
+def _duration_seconds(text: str) -> float:
+    return sum(
+        float(amount) * DURATION_SECONDS[unit]
+        for amount, unit in DURATION_PART.findall(text)
+    )
 
 
 def describe(
@@ -151,13 +230,16 @@ def describe(
     request_id: str = "",
     retry_after_s: int | None = None,
     model: str = "",
+    model_not_found: bool = False,
     during: str = "test",
 ) -> str:
     """Return a plain message saying what happened and what to do next.
 
     ``during`` is ``"test"`` for a key test, ``"call"`` for an AI call made
     with the account's saved key (the next step points at the settings) and
-    ``"system"`` for a call on Scoop's own key.
+    ``"system"`` for a call on Scoop's own key. ``model_not_found`` says the
+    provider reported ``model`` as unknown, the one ``bad_request`` an
+    administrator can fix by changing the model setting.
     """
     label = PROVIDER_LABELS.get(provider, provider)
     console = KEY_CONSOLES.get(provider, "your provider's console")
@@ -189,11 +271,14 @@ def describe(
         "(overloaded, an error on their side, or a timeout). Try again in a "
         "few minutes"
         + ("; this says nothing about your key." if during == "test" else "."),
-        MISCONFIGURED_ENDPOINT: f"The {label} endpoint configured for this "
-        "Scoop deployment answered “not found”. This is a server setting, not "
-        "your key: ask your Scoop administrator to check "
-        f"{provider.upper()}_BASE_URL.",
-        BAD_REQUEST: _bad_request_message(label, model),
+        MISCONFIGURED_ENDPOINT: f"The {label} address configured for this "
+        f"Scoop deployment does not lead to the {label} API: it answered “not "
+        "found”, redirected elsewhere, or sent something the provider never "
+        "sends. This is a server setting, not your key: ask your Scoop "
+        f"administrator to check {provider.upper()}_BASE_URL.",
+        BAD_REQUEST: _bad_request_message(
+            label, provider, model if model_not_found else ""
+        ),
         INCOMPLETE: "The test could not finish (the worker stopped, the queue "
         "lost it, or it ran out of time). Run the test again.",
     }
@@ -203,15 +288,29 @@ def describe(
     return message
 
 
-def _bad_request_message(label: str, model: str) -> str:
-    if model:
+def _bad_request_message(label: str, provider: str, missing_model: str) -> str:
+    if missing_model:
         return (
-            f"{label} refused the request for model {model}. If the model was "
-            "retired, ask your Scoop administrator to update the model "
-            "setting; otherwise try again and contact support with the "
-            "request id."
+            f"{label} does not offer the model {missing_model} to this key: it "
+            "may have been retired or renamed. Ask your Scoop administrator to "
+            f"update the model setting (AI_MODEL_{provider.upper()}_…)."
         )
     return (
-        f"{label} refused the request. Try again; if it keeps failing, contact "
-        "support with the request id."
+        f"{label} refused the request as invalid. Try again; if it keeps "
+        "failing, contact support with the request id."
+    )
+
+
+def describe_answer(
+    category: str, answer: ProviderAnswer, *, provider: str, during: str = "test"
+) -> str:
+    """Return :func:`describe`'s message for what a provider answered."""
+    return describe(
+        category,
+        provider=provider,
+        request_id=answer.request_id,
+        retry_after_s=answer.retry_after_s,
+        model=answer.model,
+        model_not_found=answer.model_not_found,
+        during=during,
     )

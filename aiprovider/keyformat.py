@@ -21,7 +21,11 @@ KEY_CONSOLES = {
 }
 
 MAX_KEY_LENGTH = 512
+# Shorter than any key a provider issues: the paste was cut off.
+MIN_KEY_LENGTH = 20
 MASK_CHARACTERS = ("*", "•", "…", "●", "·")
+# Settings pages and docs often abbreviate a key as "sk-...abcd".
+MASK_SEQUENCES = ("...",)
 QUOTE_CHARACTERS = "\"'`“”‘’«»"
 KEY_CHARSET = re.compile(r"^[A-Za-z0-9_-]+$")
 ANTHROPIC_API_KEY_LENGTH = 108
@@ -29,6 +33,7 @@ OPENAI_TYPICAL_LENGTHS = range(40, 220)
 
 # Keys of other services that people paste by mistake, and what they are.
 OTHER_SERVICE_PREFIXES = (
+    ("sk-ant-sid", "a Claude.ai browser session key"),
     ("sk_live_", "a Stripe secret key"),
     ("sk_test_", "a Stripe test key"),
     ("rk_live_", "a Stripe restricted key"),
@@ -46,6 +51,13 @@ OTHER_SERVICE_PREFIXES = (
 ADMIN_PREFIXES = (
     ("sk-ant-admin", ANTHROPIC),
     ("sk-admin-", OPENAI),
+)
+# "Authorization: Bearer sk-…", "OPENAI_API_KEY=sk-…", "export X=sk-…": a
+# header or an environment line pasted whole instead of the key alone.
+AUTHORIZATION_LINE = re.compile(r"^authorization\s*:", re.IGNORECASE)
+ASSIGNMENT_LINE = re.compile(
+    r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*[:=]\s*[\"'`]?\s*(?:bearer\s+)?sk-",
+    re.IGNORECASE,
 )
 
 
@@ -83,22 +95,38 @@ def detect_provider(key: str) -> str | None:
     return None
 
 
-def check_api_key(raw: str | None, *, provider: str | None) -> CheckedKey:
+def check_api_key(raw: object, *, provider: str | None) -> CheckedKey:
     """Clean ``raw`` and check it fits ``provider`` (or any, when None).
 
     Raise :class:`KeyRejected` for a key that cannot work; return the
-    stripped key, its provider and any warnings otherwise.
+    stripped key, its provider and any warnings otherwise. No message ever
+    quotes the key: at most one offending character of it.
     """
+    if raw is not None and not isinstance(raw, str):
+        raise KeyRejected("key_malformed", "Enter the API key as text.")
     key = (raw or "").strip()
     if not key:
         raise KeyRejected("key_empty", "Enter an API key.")
+    _refuse_absurd_length(key)
     _refuse_copy_accidents(key)
+    _refuse_bad_characters(key)
+    _refuse_truncated(key)
     detected = _refuse_wrong_kind(key, provider)
     return CheckedKey(key=key, provider=detected, warnings=_format_warnings(key))
 
 
+def _refuse_absurd_length(key: str) -> None:
+    if len(key) > MAX_KEY_LENGTH:
+        raise KeyRejected(
+            "key_too_long",
+            f"The key is {len(key)} characters long, more than any provider "
+            f"issues ({MAX_KEY_LENGTH} at most). Check that only the key was "
+            "pasted.",
+        )
+
+
 def _refuse_copy_accidents(key: str) -> None:
-    for mask in MASK_CHARACTERS:
+    for mask in MASK_CHARACTERS + MASK_SEQUENCES:
         if mask in key:
             raise KeyRejected(
                 "key_masked",
@@ -106,6 +134,18 @@ def _refuse_copy_accidents(key: str) -> None:
                 "full key from your provider's console; a saved key is never "
                 "shown again.",
             )
+    if AUTHORIZATION_LINE.match(key):
+        raise KeyRejected(
+            "key_bearer_prefix",
+            "Remove the 'Authorization: Bearer ' header text: paste only the "
+            "key itself.",
+        )
+    if ASSIGNMENT_LINE.match(key):
+        raise KeyRejected(
+            "key_malformed",
+            "This looks like a whole configuration line. Paste only the key "
+            "itself, without the variable or header name in front of it.",
+        )
     if key[0] in QUOTE_CHARACTERS or key[-1] in QUOTE_CHARACTERS:
         raise KeyRejected("key_quoted", "Remove the quotation marks around the key.")
     if key.lower().startswith("bearer"):
@@ -113,6 +153,9 @@ def _refuse_copy_accidents(key: str) -> None:
             "key_bearer_prefix",
             "Remove the 'Bearer ' prefix: paste only the key itself.",
         )
+
+
+def _refuse_bad_characters(key: str) -> None:
     for position, character in enumerate(key, start=1):
         if character.isspace():
             raise KeyRejected(
@@ -128,12 +171,14 @@ def _refuse_copy_accidents(key: str) -> None:
                 f"{position}. Keys use only plain letters, digits, '-' and '_'; "
                 "copy it again from your provider's console.",
             )
-    if len(key) > MAX_KEY_LENGTH:
+
+
+def _refuse_truncated(key: str) -> None:
+    if len(key) < MIN_KEY_LENGTH:
         raise KeyRejected(
-            "key_too_long",
-            f"The key is {len(key)} characters long, more than any provider "
-            f"issues ({MAX_KEY_LENGTH} at most). Check that only the key was "
-            "pasted.",
+            "key_malformed",
+            f"The key is only {len(key)} characters long; provider keys are "
+            "much longer. It was probably cut off: copy the whole key again.",
         )
 
 

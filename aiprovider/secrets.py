@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from aiprovider import crypto
 from aiprovider.models import KeyTest, ProviderConfig
@@ -46,30 +47,50 @@ class ReencryptReport:
     unreadable: int = 0
 
 
-def reencrypt_provider_keys() -> ReencryptReport:
-    """Re-seal every stored provider key under the newest keyring key.
+# Each kind of stored secret: its model and the field holding the token.
+SEALED_FIELDS = (
+    (ProviderConfig, "encrypted_key"),
+    (KeyTest, "candidate_ciphertext"),
+)
 
-    Each row is locked while it is rewritten, so a concurrent save cannot
-    be overwritten with an older key.
+
+def reencrypt_stored_secrets() -> ReencryptReport:
+    """Re-seal every stored secret under the newest keyring key.
+
+    Saved provider keys and the candidates of key tests still in flight are
+    both covered, so the old key can be removed as soon as this finishes.
+    Each row is locked while it is rewritten, so a concurrent save or a test
+    finishing meanwhile is never overwritten with an older value.
     """
     report = ReencryptReport()
-    ids = ProviderConfig.objects.exclude(encrypted_key="").values_list("pk", flat=True)
-    for pk in list(ids):
-        with transaction.atomic():
-            config = ProviderConfig.objects.select_for_update().get(pk=pk)
-            if not config.encrypted_key:
-                continue
-            if crypto.is_sealed_with_newest_key(config.encrypted_key):
-                report.already_current += 1
-                continue
-            try:
-                key = config.read_key()
-            except crypto.UnreadableSecret:
-                report.unreadable += 1
-                continue
-            config.encrypted_key = crypto.encrypt(
-                key, context=config.encryption_context()
-            )
-            config.save(update_fields=["encrypted_key"])
-            report.reencrypted += 1
+    for model, field_name in SEALED_FIELDS:
+        sealed = model.objects.exclude(**{field_name: ""})
+        for pk in list(sealed.values_list("pk", flat=True)):
+            _reencrypt_row(model, pk, field_name, report)
     return report
+
+
+@sensitive_variables("plaintext")
+def _reencrypt_row(
+    model: type[ProviderConfig] | type[KeyTest],
+    pk: object,
+    field_name: str,
+    report: ReencryptReport,
+) -> None:
+    with transaction.atomic():
+        row = model.objects.select_for_update().filter(pk=pk).first()
+        token = getattr(row, field_name, "") if row is not None else ""
+        if not token:
+            return  # Cleared or finished since the ids were listed.
+        if crypto.is_sealed_with_newest_key(token):
+            report.already_current += 1
+            return
+        context = row.encryption_context()  # type: ignore[union-attr]
+        try:
+            plaintext = crypto.decrypt(token, context=context)
+        except crypto.UnreadableSecret:
+            report.unreadable += 1
+            return
+        setattr(row, field_name, crypto.encrypt(plaintext, context=context))
+        row.save(update_fields=[field_name])  # type: ignore[union-attr]
+        report.reencrypted += 1

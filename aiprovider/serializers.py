@@ -6,6 +6,37 @@ from aiprovider.models import BYOK_PROVIDERS, AuditEvent, KeyTest, Provider
 from aiprovider.reports import GROUPINGS
 
 PROVIDER_CHOICE_MESSAGE = "Choose one of: anthropic, openai."
+# Far beyond any real key: refused before the key checks read each character.
+API_KEY_INPUT_MAX = 4096
+
+
+class APIKeyField(serializers.CharField):
+    """A write-only key input; blank, null or omitted means "no new key"."""
+
+    default_error_messages = {
+        "key_too_long": "That is far longer than any API key. Check that only "
+        "the key was pasted.",
+    }
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            trim_whitespace=False,
+            write_only=True,
+            max_length=API_KEY_INPUT_MAX,
+            style={"input_type": "password"},
+            **kwargs,
+        )
+
+    def to_internal_value(self, data: object) -> str:
+        value = super().to_internal_value(data)
+        # Checked here, before the generic max_length validator, so the
+        # error carries the stable code of the key checks.
+        if len(value) > API_KEY_INPUT_MAX:
+            self.fail("key_too_long")
+        return value
 
 
 class KeyTestRequestSerializer(serializers.Serializer):
@@ -13,16 +44,8 @@ class KeyTestRequestSerializer(serializers.Serializer):
         choices=[p.value for p in BYOK_PROVIDERS],
         error_messages={"invalid_choice": PROVIDER_CHOICE_MESSAGE},
     )
-    api_key = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        trim_whitespace=False,
-        write_only=True,
-        max_length=4096,
-        help_text="The key to test; omit it to re-test the saved key. Never returned.",
-        style={"input_type": "password"},
-        error_messages={"max_length": "That is far longer than any API key."},
+    api_key = APIKeyField(
+        help_text="The key to test; omit it to re-test the saved key. Never returned."
     )
 
 
@@ -50,17 +73,9 @@ class ProviderConfigUpdateSerializer(serializers.Serializer):
         choices=[p.value for p in Provider],
         error_messages={"invalid_choice": "Choose one of: system, anthropic, openai."},
     )
-    api_key = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        trim_whitespace=False,
-        write_only=True,
-        max_length=4096,
+    api_key = APIKeyField(
         help_text="The new key; blank, null or omitted keeps the stored key. "
-        "Never returned.",
-        style={"input_type": "password"},
-        error_messages={"max_length": "That is far longer than any API key."},
+        "Never returned."
     )
     fallback_to_system = serializers.BooleanField(required=False)
 
@@ -123,15 +138,16 @@ class UsageQuerySerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Comma-separated: user, task, provider, billing, day.",
     )
-    # "from" is a Python keyword, so the field is renamed on the way in.
-    from_ = serializers.DateField(
-        required=False, help_text="First UTC day, YYYY-MM-DD."
-    )
     to = serializers.DateField(required=False, help_text="Last UTC day, YYYY-MM-DD.")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["from"] = self.fields.pop("from_")
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "from" is a Python keyword, so it cannot be declared as an
+        # attribute; added here, it is bound (and validated) under its name.
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            required=False, help_text="First UTC day, YYYY-MM-DD."
+        )
+        return fields
 
     def validate_group_by(self, value: str) -> list[str]:
         names = [name.strip() for name in value.split(",") if name.strip()]

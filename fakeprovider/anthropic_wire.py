@@ -14,6 +14,7 @@ from fakeprovider.answers import build_answer
 from fakeprovider.reply import Reply, new_id
 from fakeprovider.wire import (
     RETRY_AFTER_SECONDS,
+    TOKENS_RESET_SECONDS,
     Problem,
     bearer_token,
     max_tokens_problem,
@@ -26,6 +27,9 @@ MODELS: tuple[tuple[str, str, str], ...] = (
     ("claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"),
     ("claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z"),
 )
+
+RATE_LIMIT_REQUESTS = 50
+RATE_LIMIT_TOKENS = 40000
 
 ERRORS: dict[str, tuple[int, str, str]] = {
     "missing_key": (401, "authentication_error", "x-api-key header is required"),
@@ -53,6 +57,31 @@ ERRORS: dict[str, tuple[int, str, str]] = {
         "permission_error",
         "Your API key does not have permission to use the specified resource.",
     ),
+    "restricted403": (
+        403,
+        "permission_error",
+        "Your API key does not have permission to use the specified resource.",
+    ),
+    "toolarge": (
+        413,
+        "request_too_large",
+        "Request exceeds the maximum allowed number of bytes.",
+    ),
+    "billinglimit": (
+        402,
+        "billing_error",
+        "Your organization has reached its monthly spend limit. Raise it in "
+        "Plans & Billing to keep using the API.",
+    ),
+    "ratelimitedtokens": (
+        429,
+        "rate_limit_error",
+        (
+            f"This request would exceed your organization's rate limit of "
+            f"{RATE_LIMIT_TOKENS} input tokens per minute."
+        ),
+    ),
+    "gatewaytimeout": (504, "timeout_error", "Request timed out"),
     "badrequest": (
         400,
         "invalid_request_error",
@@ -61,9 +90,6 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "model_not_found": (404, "not_found_error", "model: {model}"),
     "invalid_request": (400, "invalid_request_error", "{problem}"),
 }
-
-RATE_LIMIT_REQUESTS = 50
-RATE_LIMIT_TOKENS = 40000
 
 
 class AnthropicWire:
@@ -88,8 +114,7 @@ class AnthropicWire:
             model=model or "", problem=problem.message if problem else ""
         )
         body = {"type": "error", "error": {"type": error_type, "message": message}}
-        headers = rate_limit_headers() if kind == "ratelimited" else {}
-        return Reply(status, body, headers)
+        return Reply(status, body, _headers_for(kind))
 
     def validate(self, payload: object, headers: Mapping[str, str]) -> Problem | None:
         if not headers.get("anthropic-version"):
@@ -161,6 +186,24 @@ def _model_object(model_id: str, display_name: str, created_at: str) -> dict[str
         "id": model_id,
         "display_name": display_name,
         "created_at": created_at,
+    }
+
+
+def _headers_for(kind: str) -> dict[str, str]:
+    if kind == "ratelimited":
+        return rate_limit_headers()
+    if kind == "ratelimitedtokens":
+        return tokens_limit_headers()
+    return {}
+
+
+def tokens_limit_headers(now: datetime | None = None) -> dict[str, str]:
+    """A token limit's 429: no retry-after, only the RFC 3339 reset time."""
+    reset = (now or datetime.now(UTC)) + timedelta(seconds=TOKENS_RESET_SECONDS)
+    return {
+        "anthropic-ratelimit-tokens-limit": str(RATE_LIMIT_TOKENS),
+        "anthropic-ratelimit-tokens-remaining": "0",
+        "anthropic-ratelimit-tokens-reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 

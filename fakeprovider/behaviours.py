@@ -19,7 +19,15 @@ BEHAVIOURS: tuple[str, ...] = (
     "overloaded",
     "servererror",
     "restricted",
+    "restricted403",
     "badrequest",
+    "toolarge",
+    "billinglimit",
+    "ratelimitedtokens",
+    "gatewaytimeout",
+    "redirect",
+    "garbled",
+    "drop",
     "slow",
     "hang",
 )
@@ -29,11 +37,26 @@ BEHAVIOURS: tuple[str, ...] = (
 # models still succeeds for such keys, which is exactly the trap a key check
 # has to avoid.
 INFERENCE_ONLY: frozenset[str] = frozenset(
-    {"nocredit", "restricted", "badrequest", "overloaded"}
+    {
+        "nocredit",
+        "restricted",
+        "restricted403",
+        "badrequest",
+        "toolarge",
+        "billinglimit",
+        "overloaded",
+    }
 )
 
 # Errors that can hit any endpoint, listing models included.
-ANY_ENDPOINT: frozenset[str] = frozenset({"ratelimited", "servererror"})
+ANY_ENDPOINT: frozenset[str] = frozenset(
+    {"ratelimited", "ratelimitedtokens", "servererror", "gatewaytimeout"}
+)
+
+# Answers that are not a provider's at all, as a misbehaving proxy or a wrong
+# base URL produces them: a redirect elsewhere, a 200 with some other
+# service's JSON, and a connection closed without any answer.
+NOT_PROVIDER_ANSWERS: frozenset[str] = frozenset({"redirect", "garbled", "drop"})
 
 MARKER_RE = re.compile(r"fake-([a-z0-9]+)-")
 _SLOW_RE = re.compile(r"slow(\d{1,4})")

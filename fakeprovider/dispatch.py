@@ -14,9 +14,20 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from fakeprovider.anthropic_wire import AnthropicWire
-from fakeprovider.behaviours import ANY_ENDPOINT, Behaviour, behaviour_for_key
+from fakeprovider.behaviours import (
+    ANY_ENDPOINT,
+    NOT_PROVIDER_ANSWERS,
+    Behaviour,
+    behaviour_for_key,
+)
 from fakeprovider.openai_wire import OpenAIWire
-from fakeprovider.reply import Reply, new_request_id, not_found
+from fakeprovider.reply import (
+    Reply,
+    foreign_service_answer,
+    new_request_id,
+    not_found,
+    redirect_elsewhere,
+)
 from fakeprovider.wire import Problem, Wire
 
 ANTHROPIC: Wire = AnthropicWire()
@@ -24,7 +35,14 @@ OPENAI: Wire = OpenAIWire()
 
 MODELS_PATH = "/v1/models"
 # Errors that belong to the key or account and so win over the model check.
-KEY_ERRORS = ("restricted", "nocredit", "badrequest")
+KEY_ERRORS = (
+    "restricted",
+    "restricted403",
+    "nocredit",
+    "badrequest",
+    "toolarge",
+    "billinglimit",
+)
 
 # Sleeps for ``seconds``; returns False if the server is shutting down instead.
 Waiter = Callable[[float], bool]
@@ -71,10 +89,22 @@ def respond(
     route = find_route(method, path, headers)
     if route is None:
         return not_found()
+    behaviour = behaviour_for_key(route.wire.key_from(headers) or "")
+    if behaviour is not None and behaviour.name in NOT_PROVIDER_ANSWERS:
+        return _not_provider_answer(behaviour.name)
     reply = _provider_reply(route, headers, payload, wait)
     if reply is None:
         return None
     return route.wire.stamp(reply, new_request_id())
+
+
+def _not_provider_answer(name: str) -> Reply | None:
+    """What something other than the provider sends; None drops the connection."""
+    if name == "redirect":
+        return redirect_elsewhere()
+    if name == "garbled":
+        return foreign_service_answer()
+    return None
 
 
 def _provider_reply(

@@ -15,6 +15,7 @@ from fakeprovider.answers import build_answer
 from fakeprovider.reply import Reply, new_id
 from fakeprovider.wire import (
     RETRY_AFTER_SECONDS,
+    TOKENS_RESET_SECONDS,
     Problem,
     bearer_token,
     max_tokens_problem,
@@ -98,12 +99,53 @@ ERRORS: dict[str, tuple[int, str, str | None, str]] = {
             "and the restricted key's scopes, allow this request."
         ),
     ),
+    "restricted403": (
+        403,
+        "invalid_request_error",
+        None,
+        (
+            "You have insufficient permissions for this operation. Missing scopes: "
+            "model.request. Check that your role in the organization and project, "
+            "and the restricted key's scopes, allow this request."
+        ),
+    ),
     "badrequest": (
         400,
         "invalid_request_error",
         None,
         "Invalid request: the request could not be processed.",
     ),
+    "toolarge": (
+        400,
+        "invalid_request_error",
+        "context_length_exceeded",
+        (
+            "This model's maximum context length is 128000 tokens. However, your "
+            "messages resulted in 250000 tokens. Please reduce the length of the "
+            "messages."
+        ),
+    ),
+    "billinglimit": (
+        400,
+        "invalid_request_error",
+        "billing_hard_limit_reached",
+        "Billing hard limit has been reached.",
+    ),
+    "ratelimitedtokens": (
+        429,
+        "tokens",
+        "rate_limit_exceeded",
+        (
+            "Rate limit reached for {model} in organization "
+            f"{ORGANIZATION} on tokens per min (TPM): Limit {RATE_LIMIT_TOKENS}, "
+            f"Used {RATE_LIMIT_TOKENS - 10}, Requested 500. Please try again in "
+            f"{TOKENS_RESET_SECONDS // 60}m{TOKENS_RESET_SECONDS % 60}s. Visit "
+            "https://platform.openai.com/account/rate-limits to learn more."
+        ),
+    ),
+    # A gateway in front of the API gave up; its type is none OpenAI
+    # documents, so only the status tells what happened.
+    "gatewaytimeout": (504, "timeout", None, "Request timed out."),
     "model_not_found": (
         404,
         "invalid_request_error",
@@ -144,8 +186,7 @@ class OpenAIWire:
             "param": problem.param if problem else None,
             "code": code,
         }
-        headers = rate_limit_headers() if kind == "ratelimited" else {}
-        return Reply(status, {"error": error}, headers)
+        return Reply(status, {"error": error}, _headers_for(kind))
 
     def validate(self, payload: object, headers: Mapping[str, str]) -> Problem | None:
         if not isinstance(payload, dict):
@@ -238,6 +279,24 @@ def token_limit(payload: Mapping[str, object]) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return None
+
+
+def _headers_for(kind: str) -> dict[str, str]:
+    if kind == "ratelimited":
+        return rate_limit_headers()
+    if kind == "ratelimitedtokens":
+        return tokens_limit_headers()
+    return {}
+
+
+def tokens_limit_headers() -> dict[str, str]:
+    """A token limit's 429: no retry-after, only x-ratelimit-* counters."""
+    reset = f"{TOKENS_RESET_SECONDS // 60}m{TOKENS_RESET_SECONDS % 60}s"
+    return {
+        "x-ratelimit-limit-tokens": str(RATE_LIMIT_TOKENS),
+        "x-ratelimit-remaining-tokens": "0",
+        "x-ratelimit-reset-tokens": reset,
+    }
 
 
 def rate_limit_headers() -> dict[str, str]:

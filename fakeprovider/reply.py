@@ -41,3 +41,20 @@ def not_found() -> Reply:
     product can tell "wrong base URL" apart from a provider's own 404.
     """
     return Reply(404, {"detail": "Not Found"})
+
+
+def redirect_elsewhere() -> Reply:
+    """A redirect, as a proxy or a moved endpoint sends it.
+
+    A client that followed it would carry the API key to wherever it points.
+    """
+    return Reply(
+        307,
+        {"detail": "Temporary Redirect"},
+        {"location": "/elsewhere/v1/collect"},
+    )
+
+
+def foreign_service_answer() -> Reply:
+    """A 200 that is JSON but nothing like a provider's reply."""
+    return Reply(200, {"status": "ok", "service": "not-an-ai-provider"})

@@ -24,12 +24,20 @@ ERROR_KINDS: tuple[str, ...] = (
     "overloaded",
     "servererror",
     "restricted",
+    "restricted403",
     "badrequest",
+    "toolarge",
+    "billinglimit",
+    "ratelimitedtokens",
+    "gatewaytimeout",
     "model_not_found",
     "invalid_request",
 )
 
 RETRY_AFTER_SECONDS = 20
+# How long a token-per-minute limit takes to reset; its 429 carries no
+# retry-after header, only the reset time.
+TOKENS_RESET_SECONDS = 90
 
 
 @dataclass(frozen=True)

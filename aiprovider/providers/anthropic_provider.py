@@ -9,7 +9,9 @@ from aiprovider.failures import ProviderAnswer
 from aiprovider.providers.base import (
     Completion,
     ProviderAdapter,
+    UnreadableReply,
     answer_from_status_error,
+    clean_request_id,
 )
 
 
@@ -24,9 +26,8 @@ class AnthropicAdapter(ProviderAdapter):
         max_retries: int,
         http_client: httpx2.Client,
     ) -> anthropic.Anthropic:
-        # An explicit api_key stops the SDK reading credentials, profiles
-        # or federation settings; the header allowlist of the HTTP client
-        # removes anything ANTHROPIC_CUSTOM_HEADERS would add.
+        # An explicit api_key stops the SDK reading ANTHROPIC_API_KEY,
+        # ANTHROPIC_AUTH_TOKEN, profiles or federation settings.
         return anthropic.Anthropic(
             api_key=api_key,
             base_url=base_url,
@@ -53,17 +54,22 @@ class AnthropicAdapter(ProviderAdapter):
             timeout=timeout,
             **extra,
         )
+        # The SDK builds a Message from any JSON it gets; something else
+        # answering at the base URL must not pass for Claude.
+        if message.type != "message" or not isinstance(message.content, list):
+            raise UnreadableReply()
         text = "".join(
             block.text
             for block in message.content
             if getattr(block, "type", "") == "text"
         )
+        usage = message.usage
         return Completion(
             text=text,
             model=message.model or model,
-            input_tokens=message.usage.input_tokens,
-            output_tokens=message.usage.output_tokens,
-            request_id=getattr(message, "_request_id", None) or "",
+            input_tokens=getattr(usage, "input_tokens", 0) or 0,
+            output_tokens=getattr(usage, "output_tokens", 0) or 0,
+            request_id=clean_request_id(getattr(message, "_request_id", None)),
         )
 
     def describe_exception(
@@ -82,4 +88,6 @@ class AnthropicAdapter(ProviderAdapter):
             )
         if isinstance(exc, anthropic.APIConnectionError):
             return ProviderAnswer(status=None, connection_failed=True, model=model)
+        if isinstance(exc, anthropic.APIResponseValidationError):
+            return ProviderAnswer(status=200, unreadable_reply=True, model=model)
         return None

@@ -7,7 +7,9 @@ from aiprovider.failures import ProviderAnswer
 from aiprovider.providers.base import (
     Completion,
     ProviderAdapter,
+    UnreadableReply,
     answer_from_status_error,
+    clean_request_id,
 )
 
 
@@ -28,10 +30,12 @@ class OpenAIAdapter(ProviderAdapter):
             max_retries=max_retries,
             http_client=http_client,
         )
-        # The SDK fills these from OPENAI_ORG_ID and OPENAI_PROJECT_ID; a
-        # customer's key must never be sent on behalf of Scoop's organisation.
+        # The SDK fills these from OPENAI_ORG_ID, OPENAI_PROJECT_ID and
+        # OPENAI_ADMIN_KEY; a customer's key must never be sent on behalf of
+        # Scoop's organisation, nor Scoop's admin key on the customer's.
         client.organization = None
         client.project = None
+        client.admin_api_key = None
         return client
 
     def create_completion(
@@ -53,14 +57,17 @@ class OpenAIAdapter(ProviderAdapter):
             max_completion_tokens=max_tokens,
             timeout=timeout,
         )
+        # The SDK builds a ChatCompletion from any JSON it gets; something
+        # else answering at the base URL must not pass for OpenAI.
+        if completion.object != "chat.completion" or not completion.choices:
+            raise UnreadableReply()
         usage = completion.usage
-        choice = completion.choices[0] if completion.choices else None
         return Completion(
-            text=(choice.message.content or "") if choice else "",
+            text=completion.choices[0].message.content or "",
             model=completion.model or model,
             input_tokens=usage.prompt_tokens if usage else 0,
             output_tokens=usage.completion_tokens if usage else 0,
-            request_id=getattr(completion, "_request_id", None) or "",
+            request_id=clean_request_id(getattr(completion, "_request_id", None)),
         )
 
     def describe_exception(
@@ -77,4 +84,6 @@ class OpenAIAdapter(ProviderAdapter):
             )
         if isinstance(exc, openai.APIConnectionError):
             return ProviderAnswer(status=None, connection_failed=True, model=model)
+        if isinstance(exc, openai.APIResponseValidationError):
+            return ProviderAnswer(status=200, unreadable_reply=True, model=model)
         return None
