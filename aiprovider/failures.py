@@ -270,7 +270,11 @@ def describe(
         PROVIDER_UNAVAILABLE: f"{label} is not responding properly right now "
         "(overloaded, an error on their side, or a timeout). Try again in a "
         "few minutes"
-        + ("; this says nothing about your key." if during == "test" else "."),
+        + {
+            "test": "; this says nothing about your key.",
+            "call": ". To keep working meanwhile, turn on “Fall back to Scoop "
+            "AI” or revert to System Default in Account Settings → AI Provider.",
+        }.get(during, "."),
         MISCONFIGURED_ENDPOINT: f"The {label} address configured for this "
         f"Scoop deployment does not lead to the {label} API: it answered “not "
         "found”, redirected elsewhere, or sent something the provider never "

@@ -2,6 +2,20 @@ from django import forms
 
 from aiprovider.models import Provider
 
+STALE_PAGE = "This page is out of date. Reload it and make your change again."
+
+
+class VersionInput(forms.HiddenInput):
+    """A hidden version number that never echoes anything but digits.
+
+    A bound form re-renders what was submitted; whatever landed in this
+    field (a pasted key, say) must not come back in the page.
+    """
+
+    def format_value(self, value: object) -> str | None:
+        text = str(value) if value is not None else ""
+        return text if text.isdigit() else None
+
 
 class ProviderSettingsForm(forms.Form):
     provider = forms.ChoiceField(
@@ -35,7 +49,12 @@ class ProviderSettingsForm(forms.Form):
     )
     # The version the page was rendered from; a stale one means someone else
     # saved in between. Optional so scripted posts without it still work.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = forms.IntegerField(
+        widget=VersionInput,
+        min_value=1,
+        required=False,
+        error_messages={"invalid": STALE_PAGE, "min_value": STALE_PAGE},
+    )
 
 
 USAGE_MAX_DAYS = 366

@@ -282,12 +282,10 @@ def _failure(
         retry_after = retry_after or failures.DEFAULT_RETRY_AFTER_S
     return ProviderFailure(
         failed.category,
-        failures.describe(
+        failures.describe_answer(
             failed.category,
+            answer,
             provider=route.provider,
-            request_id=answer.request_id,
-            retry_after_s=retry_after,
-            model=route.model,
             during="call" if route.billing == Billing.BYOK else "system",
         ),
         request_id=answer.request_id,

@@ -172,7 +172,7 @@ def test_a_failed_call_is_recorded_and_costs_nothing(account, owner, key, save_k
     [
         ("invalid", "invalid_key", "Account Settings → AI Provider"),
         ("nocredit", "billing", "System Default"),
-        ("overloaded", "provider_unavailable", "Try again"),
+        ("overloaded", "provider_unavailable", "revert to System Default"),
     ],
 )
 def test_provider_failures_say_what_to_do_next(

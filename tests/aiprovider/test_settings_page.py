@@ -167,3 +167,18 @@ def test_the_last_test_of_the_saved_key_is_shown(
 
     last = re.search(r'data-testid="last-test">(.*?)</dd>', html, re.S).group(1)
     assert "Valid" in last
+
+
+def test_a_key_pasted_into_the_hidden_version_never_comes_back(
+    account, owner, key, client_for
+):
+    api_key = key("openai")
+
+    page = _post(
+        client_for(owner), account, provider="openai", api_key="", version=api_key
+    )
+
+    html = page.content.decode()
+    assert api_key not in html
+    assert "This page is out of date." in html
+    assert not ProviderConfig.objects.filter(provider="openai").exists()
