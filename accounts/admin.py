@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from knox.models import AuthToken
 
 from accounts.models import Account, APIToken, Membership, User
+from accounts.services import api_tokens_revoke
 
 logger = logging.getLogger(__name__)
 
@@ -15,10 +16,8 @@ logger = logging.getLogger(__name__)
 def revoke_api_tokens(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
 ) -> None:
-    revoked, _ = AuthToken.objects.filter(user__in=queryset).delete()
-    logger.info(
-        "API tokens revoked by staff: staff=%s count=%s", request.user.pk, revoked
-    )
+    revoked = api_tokens_revoke(users=queryset)
+    logger.info("API tokens revoked by staff: staff=%s", request.user.pk)
     modeladmin.message_user(
         request, f"Revoked {revoked} API token(s).", messages.SUCCESS
     )

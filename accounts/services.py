@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from knox.models import AuthToken
 
 from accounts.models import Account, Membership, Role, User
@@ -83,3 +84,10 @@ def api_token_create(*, user: User) -> tuple[AuthToken, str]:
     instance, token = AuthToken.objects.create(user=user)
     logger.info("API token issued: user=%s expires=%s", user.pk, instance.expiry)
     return instance, token
+
+
+def api_tokens_revoke(*, users: QuerySet[User]) -> int:
+    """Delete every API token of ``users``; return how many were revoked."""
+    revoked, _ = AuthToken.objects.filter(user__in=users).delete()
+    logger.info("API tokens revoked: users=%s count=%s", users.count(), revoked)
+    return revoked

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Account, User
 from aiprovider import crypto, failures
@@ -81,6 +82,7 @@ def _validate_provider(provider: object, *, allowed: tuple[str, ...]) -> str:
     return str(provider)
 
 
+@sensitive_variables("api_key")
 def _check_key_input(api_key: str | None, *, provider: str | None) -> CheckedKey | None:
     if api_key is None or not api_key.strip():
         return None
@@ -92,6 +94,7 @@ def _check_key_input(api_key: str | None, *, provider: str | None) -> CheckedKey
         ) from None
 
 
+@sensitive_variables("api_key", "checked")
 def provider_config_update(
     *,
     account: Account,
@@ -143,6 +146,7 @@ def provider_config_update(
     return ConfigSaved(config, checked.warnings if checked else [])
 
 
+@sensitive_variables("checked")
 def _store_key(config: ProviderConfig, checked: CheckedKey) -> None:
     config.encrypted_key = crypto.encrypt(
         checked.key, context=config.encryption_context()
@@ -247,6 +251,7 @@ def provider_config_clear(
 # Key tests ---------------------------------------------------------------
 
 
+@sensitive_variables("api_key", "checked", "key")
 def key_test_request(
     *,
     account: Account,
@@ -300,6 +305,7 @@ def key_test_request(
     return test
 
 
+@sensitive_variables()
 def _saved_key_for_test(config: ProviderConfig, provider: str) -> str:
     if not config.has_stored_key:
         raise SavedKeyUnusable(
@@ -371,6 +377,7 @@ class KeyTestOutcome:
     duration_ms: int | None = None
 
 
+@sensitive_variables("key", "claimed")
 def key_test_execute(test_id: str) -> None:
     """Run a queued key test to completion: claim, call the provider, record.
 
@@ -399,6 +406,7 @@ def key_test_execute(test_id: str) -> None:
         _record_key_test(test, outcome)
 
 
+@sensitive_variables("key")
 def _claim_key_test(test_id: str) -> tuple[KeyTest, str] | None:
     now = timezone.now()
     deadline = now - timedelta(seconds=settings.KEY_TEST_DEADLINE_S)
@@ -424,6 +432,7 @@ def _claim_key_test(test_id: str) -> tuple[KeyTest, str] | None:
     return test, key
 
 
+@sensitive_variables("api_key")
 def verify_key(*, provider: str, api_key: str) -> KeyTestOutcome:
     """Prove a key can call the product's models and is paid for."""
     check = adapter_for(provider).verify_key(

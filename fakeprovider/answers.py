@@ -85,12 +85,14 @@ def _echo(question: str) -> str:
 
 
 def find_table(text: str) -> tuple[list[str], list[list[str]]] | None:
-    """Return (header, rows) of the first CSV-like block in ``text``, if any.
+    """Return (header, rows) of the largest CSV-like block in ``text``, if any.
 
     A block is a header line with at least one comma followed by one or more
-    lines with the same number of fields.
+    lines with the same number of fields. Prose around the data may contain
+    commas too; the block with the most rows is the data.
     """
     lines = text.splitlines()
+    best: tuple[list[str], list[list[str]]] | None = None
     for start, line in enumerate(lines):
         header = _fields(line)
         if not _looks_like_header(header):
@@ -101,9 +103,9 @@ def find_table(text: str) -> tuple[list[str], list[list[str]]] | None:
             if len(fields) != len(header):
                 break
             rows.append(fields)
-        if rows:
-            return header, rows
-    return None
+        if rows and (best is None or len(rows) > len(best[1])):
+            best = header, rows
+    return best
 
 
 def _fields(line: str) -> list[str]:

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -177,3 +178,17 @@ def _replace(data: Any, secrets: list[str]) -> Any:
     if isinstance(data, list):
         return [_replace(item, secrets) for item in data]
     return data
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Answer a crash in JSON under the API, and with the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body(
+                "server_error",
+                "Something went wrong on our side. Try again; if it keeps "
+                "happening, contact support.",
+            ),
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -37,3 +37,4 @@ urlpatterns = [
     path("api/v1/", include("scoop_byok.api_urls")),
     path("healthz", healthz, name="healthz"),
 ]
+handler500 = "scoop_byok.api_errors.server_error"
