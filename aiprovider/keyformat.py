@@ -72,7 +72,7 @@ class KeyRejected(ValueError):
 
 @dataclass
 class CheckedKey:
-    key: str
+    key: str = field(repr=False)
     provider: str
     warnings: list[str] = field(default_factory=list)
 

@@ -11,7 +11,7 @@ Scoop's key unless the owner opted in to fallback for outages.
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
@@ -44,7 +44,7 @@ DEFAULT_SYSTEM_PROMPT = (
 class Route:
     provider: str
     model: str
-    api_key: str
+    api_key: str = field(repr=False)
     billing: str
     config: ProviderConfig | None
 

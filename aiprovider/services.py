@@ -175,6 +175,7 @@ def _bump(config: ProviderConfig, actor: User | None) -> None:
     config.updated_by = actor
 
 
+@sensitive_variables("checked")
 def _audit_update(
     config: ProviderConfig,
     before: tuple[str, str, bool],

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,6 +36,7 @@ CONFLICT_MESSAGE = (
 
 
 @sensitive_post_parameters("api_key")
+@never_cache
 @require_http_methods(["GET", "POST"])
 @account_view(managers_only=True)
 def ai_provider_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
@@ -69,7 +71,7 @@ def ai_provider_settings(request: HttpRequest, membership: Membership) -> HttpRe
     )
 
 
-@sensitive_variables("form")
+@sensitive_variables("form", "data")
 def _save(
     request: HttpRequest, membership: Membership, form: ProviderSettingsForm
 ) -> bool:
@@ -125,6 +127,7 @@ def ai_provider_clear(request: HttpRequest, membership: Membership) -> HttpRespo
 USAGE_DEFAULT_DAYS = 30
 
 
+@never_cache
 @require_GET
 @account_view()
 def usage_page(request: HttpRequest, membership: Membership) -> HttpResponse:

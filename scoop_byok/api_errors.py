@@ -7,11 +7,13 @@ any error text that contains a submitted key, or anything shaped like a
 provider key, is replaced.
 """
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -33,6 +35,8 @@ GENERIC_CODES = {
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
     status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
 }
+
+logger = logging.getLogger(__name__)
 
 
 def error_body(
@@ -59,6 +63,16 @@ def _build(exc: Exception) -> Response | None:
         )
         body = error_body(exc.code, exc.detail, errors, **exc.extra)
         return Response(body, status=exc.status, headers=exc.headers)
+    if isinstance(exc, DatabaseError):
+        logger.exception("Database error in an API request")
+        return Response(
+            error_body(
+                "database_unavailable",
+                "Nothing was saved: the database did not answer. Try again in "
+                "a moment.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):

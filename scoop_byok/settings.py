@@ -7,6 +7,7 @@ mandatory and the site HTTPS-only.
 """
 
 import base64
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,9 @@ from scoop_byok.env import Env, load_dotenv
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-load_dotenv(BASE_DIR / ".env")
+# The test suite sets its own environment; a developer's .env stays out.
+if not os.environ.get("SCOOP_IGNORE_DOTENV"):
+    load_dotenv(BASE_DIR / ".env")
 env = Env()
 
 DEBUG = env.bool("DEBUG", False)
@@ -167,6 +170,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Crash reports (and the DEBUG error page) redact anything key-shaped, on
+# top of the variables views and services mark as sensitive.
+DEFAULT_EXCEPTION_REPORTER_FILTER = (
+    "scoop_byok.logging.RedactingExceptionReporterFilter"
+)
+DEFAULT_EXCEPTION_REPORTER = "scoop_byok.logging.RedactingExceptionReporter"
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -302,6 +311,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
         # The transport polls; the default second would make every key
         # test feel sluggish.
@@ -415,6 +425,7 @@ LOGGING = {
         "openai": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "httpcore2": {"level": "WARNING"},
-        "django.request": {"handlers": ["console"], "level": "ERROR"},
+        # Also reaches the console through root; mails only when ADMINS is set.
+        "django.request": {"handlers": ["mail_admins"], "level": "ERROR"},
     },
 }

@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+os.environ["SCOOP_IGNORE_DOTENV"] = "1"
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault(
     "SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef"

@@ -69,9 +69,11 @@ def test_a_byok_call_is_recorded_at_list_price_and_spends_no_credits(
     assert record.credits_charged == 0
     account.refresh_from_db()
     assert account.credits_balance == balance_before
-    assert not CreditLedgerEntry.objects.filter(account=account).exclude(
-        reason="grant"
-    ).exists()
+    assert (
+        not CreditLedgerEntry.objects.filter(account=account)
+        .exclude(reason="grant")
+        .exists()
+    )
 
 
 def test_a_system_default_call_uses_scoops_key_and_debits_credits_by_tokens(

@@ -1,0 +1,1 @@
+"""Benchmarks for the speed bars of the product contract (see README.md)."""
