@@ -22,8 +22,14 @@ def membership_in(user: User, account_id: object) -> Membership | None:
         account_pk = int(str(account_id))
     except ValueError:
         return None
+    # The AI provider configuration comes along in the same query: nearly
+    # every account page and endpoint reads it next.
     return (
         Membership.objects.filter(user=user, account_id=account_pk)
-        .select_related("account")
+        .select_related(
+            "account",
+            "account__provider_config",
+            "account__provider_config__updated_by",
+        )
         .first()
     )

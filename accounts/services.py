@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from knox.models import AuthToken
 
 from accounts.models import Account, Membership, Role, User
@@ -91,3 +92,11 @@ def api_tokens_revoke(*, users: QuerySet[User]) -> int:
     revoked, _ = AuthToken.objects.filter(user__in=users).delete()
     logger.info("API tokens revoked: users=%s count=%s", users.count(), revoked)
     return revoked
+
+
+def api_tokens_prune_expired() -> int:
+    """Delete every API token past its expiry; return how many."""
+    pruned, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    if pruned:
+        logger.info("Expired API tokens pruned: count=%s", pruned)
+    return pruned

@@ -62,7 +62,7 @@ class ProviderConfigAdmin(ReadOnlyAdmin):
         "key_hint",
         "stored_key_provider",
         "active",
-        "last_test_result",
+        "last_test",
         "last_failure",
         "breaker_open",
         "updated_at",
@@ -79,7 +79,7 @@ class ProviderConfigAdmin(ReadOnlyAdmin):
         "key_hint",
         "active",
         "status",
-        "last_test_result",
+        "last_test",
         "fallback_to_system",
         "key_saved_at",
         "last_used_at",
@@ -111,9 +111,9 @@ class ProviderConfigAdmin(ReadOnlyAdmin):
         return config_status(config).message
 
     @admin.display(description="Last test of the saved key")
-    def last_test_result(self, config: ProviderConfig) -> str:
+    def last_test(self, config: ProviderConfig) -> str:
         test = last_saved_key_test(config)
-        return test.get_result_display() if test else "—"
+        return test.result_label if test else "—"
 
 
 @admin.register(KeyTest)

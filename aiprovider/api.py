@@ -14,7 +14,7 @@ from accounts.api import AccountAPIView
 from aiprovider.errors import ConfigConflict
 from aiprovider.models import AuditEvent, AuditSource, KeyTest
 from aiprovider.reports import UsagePeriod, usage_report
-from aiprovider.selectors import config_representation
+from aiprovider.selectors import config_representation, loaded_config_of
 from aiprovider.serializers import (
     AuditEventSerializer,
     KeyTestRequestSerializer,
@@ -27,7 +27,6 @@ from aiprovider.services import (
     key_test_refresh,
     key_test_request,
     provider_config_clear,
-    provider_config_for,
     provider_config_update,
 )
 from scoop_byok.http import client_ip
@@ -80,7 +79,7 @@ class ProviderConfigView(AccountAPIView):
 
     @extend_schema(responses=ProviderConfigSerializer, summary="Read the AI provider")
     def get(self, request: Request, account_id: int) -> Response:
-        return self._respond(provider_config_for(self.account))
+        return self._respond(loaded_config_of(self.account))
 
     @extend_schema(
         request=ProviderConfigUpdateSerializer,

@@ -73,6 +73,11 @@ class ProviderConfig(models.Model):
     last_failure = models.CharField(max_length=32, blank=True, default="")
     breaker_open = models.BooleanField(default=False)
     breaker_reason = models.CharField(max_length=32, blank=True, default="")
+    # The last finished test of the key now saved, kept on the row so that
+    # reading the configuration needs no search through the tests.
+    last_test_result = models.CharField(max_length=32, blank=True, default="")
+    last_test_message = models.TextField(blank=True, default="")
+    last_test_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "provider configuration"

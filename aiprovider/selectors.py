@@ -1,14 +1,11 @@
 """Reads about an account's AI provider configuration."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from accounts.models import Account
 from aiprovider.keyformat import KEY_CONSOLES, PROVIDER_LABELS
-from aiprovider.models import (
-    FINISHED_STATUSES,
-    KeyState,
-    KeyTest,
-    ProviderConfig,
-)
+from aiprovider.models import KeyState, KeyTestResult, ProviderConfig
 
 PARTIAL_WARNING = "Both provider AND key must be set for BYOK to activate."
 UNREADABLE_MESSAGE = "Stored key unreadable — please re-enter it"
@@ -54,19 +51,27 @@ def config_status(config: ProviderConfig) -> ConfigStatus:
     )
 
 
-def last_saved_key_test(config: ProviderConfig) -> KeyTest | None:
-    """Return the most recent finished test of the key now saved."""
-    if not config.key_fingerprint:
+@dataclass(frozen=True)
+class LastTest:
+    result: str
+    message: str
+    finished_at: datetime
+
+    @property
+    def result_label(self) -> str:
+        if self.result in KeyTestResult.values:
+            return KeyTestResult(self.result).label
+        return self.result
+
+
+def last_saved_key_test(config: ProviderConfig) -> LastTest | None:
+    """Return how the most recent finished test of the saved key went."""
+    if not config.key_fingerprint or config.last_test_finished_at is None:
         return None
-    return (
-        KeyTest.objects.filter(
-            account_id=config.account_id,
-            key_fingerprint=config.key_fingerprint,
-            provider=config.stored_key_provider,
-            status__in=FINISHED_STATUSES,
-        )
-        .order_by("-finished_at")
-        .first()
+    return LastTest(
+        result=config.last_test_result,
+        message=config.last_test_message,
+        finished_at=config.last_test_finished_at,
     )
 
 
@@ -107,3 +112,13 @@ def config_representation(config: ProviderConfig) -> dict[str, object]:
         "updated_at": config.updated_at,
         "updated_by": config.updated_by.email if config.updated_by else None,
     }
+
+
+def loaded_config_of(account: Account) -> ProviderConfig:
+    """Return the account's configuration, preferring the one already loaded."""
+    try:
+        return account.provider_config
+    except ProviderConfig.DoesNotExist:
+        from aiprovider.services import provider_config_for
+
+        return provider_config_for(account)

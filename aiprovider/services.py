@@ -32,6 +32,7 @@ from aiprovider.keyformat import (
 )
 from aiprovider.models import (
     BYOK_PROVIDERS,
+    FINISHED_STATUSES,
     AuditAction,
     KeyTest,
     KeyTestResult,
@@ -156,6 +157,25 @@ def _store_key(config: ProviderConfig, checked: CheckedKey) -> None:
     config.key_fingerprint = key_fingerprint(checked.key)
     _reset_key_health(config)
     config.key_saved_at = timezone.now()
+    _remember_last_test(config)
+
+
+def _remember_last_test(config: ProviderConfig) -> None:
+    """Carry over the result of testing this key before it was saved."""
+    test = (
+        KeyTest.objects.filter(
+            account_id=config.account_id,
+            key_fingerprint=config.key_fingerprint,
+            provider=config.stored_key_provider,
+            status__in=FINISHED_STATUSES,
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if test is not None:
+        config.last_test_result = test.result
+        config.last_test_message = test.message
+        config.last_test_finished_at = test.finished_at
 
 
 def _reset_key_health(config: ProviderConfig) -> None:
@@ -167,6 +187,9 @@ def _reset_key_health(config: ProviderConfig) -> None:
     config.last_failure = ""
     config.breaker_open = False
     config.breaker_reason = ""
+    config.last_test_result = ""
+    config.last_test_message = ""
+    config.last_test_finished_at = None
 
 
 def _bump(config: ProviderConfig, actor: User | None) -> None:
@@ -483,7 +506,7 @@ def _record_key_test(test: KeyTest, outcome: KeyTestOutcome) -> None:
             from_statuses=(KeyTestStatus.RUNNING,),
         )
         if finished:
-            _update_saved_key_health(test, outcome.result)
+            _update_saved_key_health(test, outcome)
             audit_record(
                 account=test.account,
                 actor=test.created_by,
@@ -534,13 +557,19 @@ def _finish_key_test(
     )
 
 
-def _update_saved_key_health(test: KeyTest, result: str) -> None:
+def _update_saved_key_health(test: KeyTest, outcome: KeyTestOutcome) -> None:
     """Note on the configuration what a test of the saved key showed."""
     now = timezone.now()
+    result = outcome.result
     matching = ProviderConfig.objects.filter(
         account_id=test.account_id,
         key_fingerprint=test.key_fingerprint,
         stored_key_provider=test.provider,
+    )
+    matching.update(
+        last_test_result=result,
+        last_test_message=outcome.message,
+        last_test_finished_at=now,
     )
     if result == KeyTestResult.VALID:
         matching.update(last_success_at=now, breaker_open=False, breaker_reason="")

@@ -58,26 +58,30 @@ def record_successful_call(
         if billing == Billing.SYSTEM
         else Decimal(0)
     )
+    record = UsageRecord(
+        account=account,
+        user=user,
+        task=task,
+        provider=provider,
+        model=completion.model,
+        billing=billing,
+        input_tokens=completion.input_tokens,
+        output_tokens=completion.output_tokens,
+        estimated_cost=estimated_cost(
+            completion.model, completion.input_tokens, completion.output_tokens
+        ),
+        credits_charged=charge,
+        latency_ms=latency_ms,
+        outcome="ok",
+        provider_request_id=completion.request_id,
+    )
+    if not charge:
+        # A BYOK row stands alone: one INSERT, no transaction round trips.
+        record.save(force_insert=True)
+        return record
     with transaction.atomic():
-        record = UsageRecord.objects.create(
-            account=account,
-            user=user,
-            task=task,
-            provider=provider,
-            model=completion.model,
-            billing=billing,
-            input_tokens=completion.input_tokens,
-            output_tokens=completion.output_tokens,
-            estimated_cost=estimated_cost(
-                completion.model, completion.input_tokens, completion.output_tokens
-            ),
-            credits_charged=charge,
-            latency_ms=latency_ms,
-            outcome="ok",
-            provider_request_id=completion.request_id,
-        )
-        if charge:
-            credits_debit(account=account, amount=charge, usage_record=record)
+        record.save(force_insert=True)
+        credits_debit(account=account, amount=charge, usage_record=record)
     return record
 
 

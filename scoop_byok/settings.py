@@ -343,6 +343,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.sweep_dataset_summaries",
         "schedule": 60.0,
     },
+    "prune-expired-api-tokens": {
+        "task": "accounts.tasks.prune_expired_api_tokens",
+        "schedule": 3600.0,
+    },
 }
 
 # Email --------------------------------------------------------------------
@@ -368,7 +372,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.auth.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -195,6 +195,26 @@ def celery_worker(_celery_worker_session: None) -> None:
 
 
 WORKER_QUEUES = ["default", "key_tests"]
+WORKER_LOG = REPO_ROOT / "var" / "test-worker.log"
+
+
+@pytest.fixture
+def worker_log() -> Callable[[], str]:
+    """Return what a separate worker process logged during this test.
+
+    A worker running in threads logs through this process, where ``caplog``
+    and friends see it; then this returns an empty string.
+    """
+    if os.environ.get("SCOOP_TEST_WORKER") != "process" or not WORKER_LOG.exists():
+        return lambda: ""
+    start = WORKER_LOG.stat().st_size
+
+    def read() -> str:
+        with WORKER_LOG.open("rb") as log:
+            log.seek(start)
+            return log.read().decode("utf-8", "replace")
+
+    return read
 
 
 def _purge_queues() -> None:
@@ -242,8 +262,10 @@ def _worker_process(server: FakeProviderServer) -> Iterator[None]:
         "SYSTEM_ANTHROPIC_API_KEY": demo_key("anthropic", "valid", salt="scoop"),
         "SYSTEM_OPENAI_API_KEY": demo_key("openai", "valid", salt="scoop"),
         "DATABASE_CONN_MAX_AGE": "0",
+        # Everything the worker logs is kept, so tests can search it.
+        "LOG_LEVEL": "DEBUG",
     }
-    log_path = REPO_ROOT / "var" / "test-worker.log"
+    log_path = WORKER_LOG
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("wb") as log:
         worker = subprocess.Popen(
