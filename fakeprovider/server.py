@@ -192,6 +192,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # Hundreds of key tests may connect at once; the default backlog of 5
+    # makes the kernel drop connections that would retry a second later.
+    request_queue_size = 512
 
     def __init__(self, address: tuple[str, int], owner: FakeProviderServer) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
