@@ -38,6 +38,7 @@ EXPOSE 8000
 # (AI_CALL_TIMEOUT_S, 60 s by default; key tests run in the worker with
 # KEY_TEST_TIMEOUT_S, 20 s).
 CMD ["gunicorn", "scoop_byok.wsgi:application", \
+     "--config", "gunicorn.conf.py", \
      "--bind", "0.0.0.0:8000", \
      "--workers", "3", "--threads", "4", \
      "--timeout", "90", "--graceful-timeout", "30", \

@@ -8,11 +8,14 @@ from knox.models import AuthToken
 
 from accounts.models import Account, APIToken, Membership, User
 from accounts.services import api_tokens_revoke
+from scoop_byok.admin_lookups import ListedFiltersOnly
 
 logger = logging.getLogger(__name__)
 
 
-@admin.action(description="Revoke all API tokens of the selected users")
+@admin.action(
+    description="Revoke all API tokens of the selected users", permissions=["revoke"]
+)
 def revoke_api_tokens(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
 ) -> None:
@@ -23,9 +26,31 @@ def revoke_api_tokens(
     )
 
 
+def _without_token_names(entries: list) -> list:
+    token_label = f"{AuthToken._meta.verbose_name.capitalize()}:"
+    return [
+        _without_token_names(entry)
+        if isinstance(entry, list)
+        else ("API token" if str(entry).startswith(token_label) else entry)
+        for entry in entries
+    ]
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ListedFiltersOnly, BaseUserAdmin):
     actions = [revoke_api_tokens]
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("knox.delete_authtoken")
+
+    def get_deleted_objects(self, objs, request):  # type: ignore[no-untyped-def]
+        # The confirmation page names every row it deletes; a token's name
+        # is its digest, so tokens are listed without it.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        return _without_token_names(deleted), counts, perms_needed, protected
+
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "full_name"]
@@ -59,7 +84,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ListedFiltersOnly, admin.ModelAdmin):
     list_display = ["name", "id", "credits_balance", "created_at"]
     search_fields = ["name"]
     readonly_fields = ["credits_balance", "created_at"]
@@ -67,7 +92,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ListedFiltersOnly, admin.ModelAdmin):
     list_display = ["user", "account", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "account__name"]
@@ -79,7 +104,7 @@ if admin.site.is_registered(AuthToken):
 
 
 @admin.register(APIToken)
-class APITokenAdmin(admin.ModelAdmin):
+class APITokenAdmin(ListedFiltersOnly, admin.ModelAdmin):
     """Whose API tokens exist and until when: the list is all there is.
 
     A token's primary key is its digest, so no page may link to a token,

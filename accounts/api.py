@@ -7,6 +7,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,6 +19,8 @@ from accounts.models import Membership
 from accounts.permissions import require_manager, require_member
 from accounts.selectors import memberships_of
 from accounts.services import api_token_create
+from accounts.signin import sign_in_wait_seconds
+from scoop_byok.http import client_ip
 
 
 class AccountAPIView(APIView):
@@ -83,6 +86,14 @@ class TokenCreateView(APIView):
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        wait = sign_in_wait_seconds(
+            email=serializer.validated_data["username"],
+            ip=client_ip(request._request) or "",
+        )
+        if wait:
+            raise Throttled(
+                wait=wait, detail=f"Too many sign-in attempts — wait {wait} seconds."
+            )
         user = authenticate(
             request._request,
             username=serializer.validated_data["username"],

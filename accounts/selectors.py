@@ -14,6 +14,10 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     )
 
 
+# The largest id a 64-bit primary key holds; larger numbers match no row.
+MAX_DATABASE_ID = 2**63 - 1
+
+
 def membership_in(user: User, account_id: object) -> Membership | None:
     """Return the user's membership in an account, or None if there is none."""
     if not getattr(user, "is_authenticated", False):
@@ -21,6 +25,8 @@ def membership_in(user: User, account_id: object) -> Membership | None:
     try:
         account_pk = int(str(account_id))
     except ValueError:
+        return None
+    if not 0 < account_pk <= MAX_DATABASE_ID:
         return None
     # The AI provider configuration comes along in the same query: nearly
     # every account page and endpoint reads it next.

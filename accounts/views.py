@@ -1,18 +1,20 @@
 """Signing in to the web app."""
 
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.signin import sign_in_failure_record, sign_in_wait_seconds
+from accounts.signin import sign_in_wait_seconds
 from scoop_byok.http import client_ip
 
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class SignInView(LoginView):
-    """Django's sign-in, refusing further attempts after repeated failures."""
+    """Django's sign-in, saying how long to wait after repeated failures.
+
+    The failures themselves are counted by the authentication backend.
+    """
 
     def post(self, request, *args, **kwargs) -> HttpResponse:
         email = request.POST.get("username", "")
@@ -27,10 +29,3 @@ class SignInView(LoginView):
             response.headers["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
-        sign_in_failure_record(
-            email=self.request.POST.get("username", ""),
-            ip=client_ip(self.request) or "",
-        )
-        return super().form_invalid(form)

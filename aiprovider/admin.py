@@ -14,10 +14,11 @@ from aiprovider.models import (
 )
 from aiprovider.selectors import config_status, last_saved_key_test
 from aiprovider.services import provider_config_clear
+from scoop_byok.admin_lookups import ListedFiltersOnly
 from scoop_byok.http import client_ip
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ListedFiltersOnly, admin.ModelAdmin):
     """Records that only the product writes; staff look, never edit."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -30,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.action(description="Clear the key and use System Default")
+@admin.action(description="Clear the key and use System Default", permissions=["clear"])
 def clear_to_system_default(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
@@ -97,6 +98,10 @@ class ProviderConfigAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Viewing is allowed; the detail page renders every field read-only.
         return False
+
+    def has_clear_permission(self, request: HttpRequest) -> bool:
+        # Staff who may only view configurations may not clear them.
+        return request.user.has_perm("aiprovider.change_providerconfig")
 
     @admin.display(boolean=True, description="Key configured")
     def key_configured(self, config: ProviderConfig) -> bool:

@@ -28,9 +28,10 @@ class UsagePeriod:
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """Return the UTC instants that include both whole days."""
         low = datetime.combine(self.start, time.min, tzinfo=UTC) if self.start else None
+        # The last representable day has no "next day": nothing lies beyond.
         high = (
             datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
-            if self.end
+            if self.end and self.end < date.max
             else None
         )
         return low, high

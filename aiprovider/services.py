@@ -34,6 +34,7 @@ from aiprovider.models import (
     BYOK_PROVIDERS,
     FINISHED_STATUSES,
     AuditAction,
+    KeyState,
     KeyTest,
     KeyTestResult,
     KeyTestStatus,
@@ -144,7 +145,27 @@ def provider_config_update(
         provider,
         checked is not None,
     )
-    return ConfigSaved(config, checked.warnings if checked else [])
+    warnings = list(checked.warnings) if checked else []
+    return ConfigSaved(config, warnings + _state_warnings(config, checked))
+
+
+def _state_warnings(config: ProviderConfig, checked: CheckedKey | None) -> list[str]:
+    """What the owner should know about the configuration just saved."""
+    label = config.provider_label
+    if config.key_state() == KeyState.MISSING_KEY:
+        return [
+            "Both provider AND key must be set for BYOK to activate. Until a "
+            f"{label} key is saved, AI features of this account will fail; "
+            "choose System Default to keep using Scoop AI."
+        ]
+    if checked is None or config.provider == Provider.SYSTEM:
+        return []
+    if config.last_test_result and config.last_test_result != KeyTestResult.VALID:
+        return [
+            "The last test of this key failed: "
+            f"{config.last_test_message} Test it again before relying on it."
+        ]
+    return []
 
 
 @sensitive_variables("checked")
@@ -341,8 +362,8 @@ def _saved_key_for_test(config: ProviderConfig, provider: str) -> str:
         stored = PROVIDER_LABELS.get(config.stored_key_provider, "another provider")
         raise SavedKeyUnusable(
             f"The saved key belongs to {stored}, not "
-            f"{PROVIDER_LABELS[provider]}. Paste a {PROVIDER_LABELS[provider]} "
-            "key to test it.",
+            f"{PROVIDER_LABELS[provider]}. Paste the {PROVIDER_LABELS[provider]} "
+            "key you want to test.",
             code="key_wrong_provider",
             field="api_key",
         )

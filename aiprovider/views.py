@@ -16,10 +16,10 @@ from aiprovider.charts import daily_tokens_chart
 from aiprovider.errors import ConfigConflict, InvalidInput
 from aiprovider.forms import USAGE_MAX_DAYS, ProviderSettingsForm, UsagePeriodForm
 from aiprovider.health import key_age_days, rotation_due
-from aiprovider.keyformat import KEY_CONSOLES
-from aiprovider.models import AuditSource, KeyState
+from aiprovider.keyformat import KEY_CONSOLES, PROVIDER_LABELS
+from aiprovider.models import AuditSource, KeyState, TaskType
 from aiprovider.reports import UsagePeriod, grouped_usage, usage_records, usage_report
-from aiprovider.selectors import PARTIAL_WARNING, config_status, last_saved_key_test
+from aiprovider.selectors import config_status, last_saved_key_test
 from aiprovider.services import (
     provider_config_clear,
     provider_config_for,
@@ -54,6 +54,8 @@ def ai_provider_settings(request: HttpRequest, membership: Membership) -> HttpRe
             }
         )
     config.refresh_from_db()
+    if not config.has_stored_key:
+        form.fields["api_key"].widget.attrs["placeholder"] = "Paste your API key"
     return render(
         request,
         "aiprovider/settings.html",
@@ -101,7 +103,7 @@ def _save(
     if state == KeyState.ACTIVE:
         messages.success(request, ACTIVE_MESSAGE)
     elif state == KeyState.MISSING_KEY:
-        messages.warning(request, f"Settings saved. {PARTIAL_WARNING}")
+        messages.warning(request, "Settings saved.")
     else:
         messages.success(
             request, f"Settings saved. {config_status(saved.config).message}"
@@ -133,9 +135,9 @@ USAGE_DEFAULT_DAYS = 30
 def usage_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Tokens and estimated cost; owners and admins see everyone's."""
     today = timezone.now().astimezone(UTC).date()
-    form = UsagePeriodForm(request.GET or None)
     start = today - timedelta(days=USAGE_DEFAULT_DAYS - 1)
     end = today
+    form = UsagePeriodForm(request.GET or None, initial={"start": start, "end": end})
     if form.is_bound and form.is_valid():
         start = form.cleaned_data["start"] or start
         end = form.cleaned_data["end"] or end
@@ -152,7 +154,7 @@ def usage_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         membership.account, period=UsagePeriod(start, end), only_user=only_user
     )
     tables = {
-        name: grouped_usage(records, [name])
+        name: _labelled(name, grouped_usage(records, [name]))
         for name in ("user", "task", "provider", "day")
     }
     chart = daily_tokens_chart(
@@ -173,3 +175,18 @@ def usage_page(request: HttpRequest, membership: Membership) -> HttpResponse:
             "own_only": only_user is not None,
         },
     )
+
+
+def _labelled(grouping: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Give each usage row the name people know its group by."""
+    for row in rows:
+        value = row[grouping]
+        if grouping == "task" and value in TaskType.values:
+            row["label"] = TaskType(value).label
+        elif grouping == "provider":
+            row["label"] = PROVIDER_LABELS.get(str(value), value)
+        elif grouping == "user":
+            row["label"] = value or "(background work or former member)"
+        else:
+            row["label"] = value
+    return rows

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from analytics.models import Dataset, Question
+from scoop_byok.admin_lookups import ListedFiltersOnly
 
 
 @admin.register(Dataset)
-class DatasetAdmin(admin.ModelAdmin):
+class DatasetAdmin(ListedFiltersOnly, admin.ModelAdmin):
     list_display = ["name", "account", "row_count", "summary_status", "created_at"]
     search_fields = ["name", "account__name"]
     list_filter = ["summary_status"]
@@ -13,7 +14,7 @@ class DatasetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ListedFiltersOnly, admin.ModelAdmin):
     list_display = ["question", "account", "task", "provider", "billing", "created_at"]
     list_filter = ["task", "provider", "billing"]
     search_fields = ["question", "account__name"]

@@ -206,3 +206,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Refuse a malformed request in JSON under the API (e.g. a body too big)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body(
+                "bad_request",
+                "The request could not be read: it is malformed or larger "
+                "than the server accepts.",
+            ),
+            status=400,
+        )
+    return defaults.bad_request(request, exception)

@@ -9,7 +9,7 @@ from aiprovider import api as aiprovider_api
 from analytics import api as analytics_api
 from scoop_byok.api_errors import error_body
 
-account = "accounts/<int:account_id>/"
+account = "accounts/<dbid:account_id>/"
 
 
 def unknown_endpoint(request: HttpRequest) -> JsonResponse:
@@ -52,7 +52,7 @@ urlpatterns = [
         name="api-datasets",
     ),
     path(
-        f"{account}datasets/<int:dataset_id>/",
+        f"{account}datasets/<dbid:dataset_id>/",
         analytics_api.DatasetDetailView.as_view(),
         name="api-dataset",
     ),

@@ -4,6 +4,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+
+def _policy(directives: dict[str, str]) -> str:
+    return "; ".join(f"{name} {sources}" for name, sources in directives.items())
 
 
 class ContentSecurityPolicyMiddleware:
@@ -11,17 +16,42 @@ class ContentSecurityPolicyMiddleware:
 
     The app serves every script, style and chart itself, so a policy of
     'self' costs nothing and stops injected markup from loading or sending
-    anything elsewhere.
+    anything elsewhere. The API docs page gets its few documented
+    exceptions (its UI library sets inline styles).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.policy = "; ".join(
-            f"{directive} {sources}"
-            for directive, sources in settings.CONTENT_SECURITY_POLICY.items()
-        )
+        self.policy = _policy(settings.CONTENT_SECURITY_POLICY)
+        self.exceptions = {
+            prefix: _policy({**settings.CONTENT_SECURITY_POLICY, **relaxed})
+            for prefix, relaxed in settings.CONTENT_SECURITY_POLICY_EXCEPTIONS.items()
+        }
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        policy = next(
+            (
+                policy
+                for prefix, policy in self.exceptions.items()
+                if request.path.startswith(prefix)
+            ),
+            self.policy,
+        )
+        response.headers.setdefault("Content-Security-Policy", policy)
+        return response
+
+
+class PrivateAPIResponsesMiddleware:
+    """Keep API answers (key hints, usage, audit) out of every cache."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/") and not response.has_header(
+            "Cache-Control"
+        ):
+            patch_cache_control(response, no_store=True, private=True)
         return response

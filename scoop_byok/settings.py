@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scoop_byok.middleware.ContentSecurityPolicyMiddleware",
+    "scoop_byok.middleware.PrivateAPIResponsesMiddleware",
 ]
 
 ROOT_URLCONF = "scoop_byok.urls"
@@ -110,6 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -150,7 +152,12 @@ CACHES = {
             "LOCATION": CACHE_URL,
         }
         if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # Without a server, a folder still lets every web process share the
+        # throttling counters.
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
     )
 }
 
@@ -186,6 +193,10 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "base-uri": "'none'",
     "object-src": "'none'",
+}
+# Swagger UI, which draws the interactive API docs, sets inline styles.
+CONTENT_SECURITY_POLICY_EXCEPTIONS = {
+    "/api/v1/docs/": {"style-src": "'self' 'unsafe-inline'"},
 }
 
 if not DEBUG:
@@ -294,6 +305,9 @@ KEY_TEST_THROTTLE_WINDOW_S = env.int("KEY_TEST_THROTTLE_WINDOW_S", 60)
 # Database connections one worker process may hold at once for key tests;
 # the tests themselves can run on many more threads than this.
 WORKER_DB_CONNECTIONS = env.int("WORKER_DB_CONNECTIONS", 10)
+# How many proxies sit in front of the app; their X-Forwarded-For entries
+# name the real client. 0 trusts none: the connecting address is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0)
 # Failed web sign-ins allowed per email and per client address in a window.
 SIGN_IN_MAX_FAILURES_PER_EMAIL = env.int("SIGN_IN_MAX_FAILURES_PER_EMAIL", 5)
 SIGN_IN_MAX_FAILURES_PER_IP = env.int("SIGN_IN_MAX_FAILURES_PER_IP", 20)
@@ -368,7 +382,7 @@ SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000")
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "scoop_byok.parsers.SafeJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -380,6 +394,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scoop_byok.api_errors.exception_handler",
+    # The client address for throttling comes from TRUSTED_PROXY_COUNT
+    # entries of X-Forwarded-For, never from what any client sends.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {"sign_in": env.str("SIGN_IN_THROTTLE_RATE", "10/min")},
     "UNAUTHENTICATED_USER": None,
 }

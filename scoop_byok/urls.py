@@ -1,17 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from accounts.views import SignInView
 from aiprovider import views as aiprovider_views
 from analytics import views as analytics_views
+from scoop_byok.converters import DatabaseIdConverter
 from scoop_byok.health import healthz
+
+register_converter(DatabaseIdConverter, "dbid")
 
 account_urls = [
     path("datasets/", analytics_views.datasets, name="datasets"),
-    path("datasets/<int:dataset_id>/", analytics_views.dataset_detail, name="dataset"),
+    path("datasets/<dbid:dataset_id>/", analytics_views.dataset_detail, name="dataset"),
     path(
-        "datasets/<int:dataset_id>/summary/",
+        "datasets/<dbid:dataset_id>/summary/",
         analytics_views.dataset_summarise,
         name="dataset-summarise",
     ),
@@ -30,11 +33,12 @@ account_urls = [
 
 urlpatterns = [
     path("", analytics_views.home, name="home"),
-    path("accounts/<int:account_id>/", include(account_urls)),
+    path("accounts/<dbid:account_id>/", include(account_urls)),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("scoop_byok.api_urls")),
     path("healthz", healthz, name="healthz"),
 ]
+handler400 = "scoop_byok.api_errors.bad_request"
 handler500 = "scoop_byok.api_errors.server_error"

@@ -43,3 +43,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
             Path(tempfile.gettempdir()) / f"scoop-byok-test-{os.getpid()}.sqlite3"
         )
     }
+
+# Each test process keeps its own throttling counters.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -182,3 +182,32 @@ def test_a_key_pasted_into_the_hidden_version_never_comes_back(
     assert api_key not in html
     assert "This page is out of date." in html
     assert not ProviderConfig.objects.filter(provider="openai").exists()
+
+
+def test_saving_a_key_whose_last_test_failed_says_so(account, owner, key, client_for):
+    from aiprovider.services import key_test_execute, key_test_request
+
+    client = client_for(owner)
+    client.get(_url(account))
+    bad = key("openai", "invalid")
+    test = key_test_request(
+        account=account, actor=owner, source="web", provider="openai", api_key=bad
+    )
+    key_test_execute(str(test.pk))
+
+    page = _post(client, account, provider="openai", api_key=bad, version=1)
+
+    html = page.content.decode()
+    assert "The last test of this key failed:" in html
+    assert "OpenAI rejected this API key" in html
+
+
+def test_saving_a_provider_without_a_key_says_ai_features_will_fail(
+    account, owner, client_for
+):
+    client = client_for(owner)
+    client.get(_url(account))
+
+    page = _post(client, account, provider="anthropic", api_key="", version=1)
+
+    assert "AI features of this account will fail" in page.content.decode()

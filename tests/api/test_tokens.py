@@ -16,10 +16,13 @@ from tests.api.envelope import assert_error
 from tests.conftest import PASSWORD
 
 
-def sign_in(email: str, password: str, client: APIClient | None = None):  # type: ignore[no-untyped-def]
+def sign_in(email: str, password: str, client: APIClient | None = None, **extra):  # type: ignore[no-untyped-def]
     client = client or APIClient()
     return client.post(
-        reverse("api-token"), {"username": email, "password": password}, format="json"
+        reverse("api-token"),
+        {"username": email, "password": password},
+        format="json",
+        **extra,
     )
 
 
@@ -129,15 +132,40 @@ def test_the_password_is_never_echoed_in_errors(owner):
     assert password not in response.content.decode()
 
 
-def test_repeated_sign_in_attempts_are_throttled_with_retry_after(owner):
+def test_many_sign_in_requests_from_one_client_are_throttled(owner):
     allowed = SignInThrottle().num_requests
-    for _ in range(allowed):
-        assert sign_in("owner@acme.test", "wrong").status_code == 400
+    for attempt in range(allowed):
+        assert sign_in(f"nobody{attempt}@acme.test", "wrong").status_code == 400
 
     response = sign_in("owner@acme.test", PASSWORD)
 
     assert_error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
+
+
+def test_repeated_wrong_passwords_for_one_email_lock_it_for_a_while(owner, settings):
+    settings.SIGN_IN_MAX_FAILURES_PER_EMAIL = 3
+    for _ in range(3):
+        assert sign_in("owner@acme.test", "wrong").status_code == 400
+
+    response = sign_in("owner@acme.test", PASSWORD)
+
+    assert_error(response, 429, "throttled")
+    assert "Too many sign-in attempts — wait" in response.json()["detail"]
+
+
+def test_a_forged_forwarded_for_header_does_not_hide_the_client(owner, settings):
+    settings.SIGN_IN_MAX_FAILURES_PER_IP = 3
+    for attempt in range(3):
+        sign_in(
+            f"nobody{attempt}@acme.test",
+            "wrong",
+            HTTP_X_FORWARDED_FOR=f"10.9.0.{attempt}",
+        )
+
+    response = sign_in("owner@acme.test", PASSWORD, HTTP_X_FORWARDED_FOR="10.9.9.9")
+
+    assert response.status_code == 429
 
 
 def test_create_api_token_prints_a_working_token(owner, account):

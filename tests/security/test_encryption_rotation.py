@@ -267,6 +267,8 @@ def start_django(**env: str) -> subprocess.CompletedProcess[str]:
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "scoop_byok.settings",
         "CELERY_BROKER_URL": "memory://",
+        # A developer's .env (bin/demo writes one) must not fill the gaps.
+        "SCOOP_IGNORE_DOTENV": "1",
         **env,
     }
     return subprocess.run(

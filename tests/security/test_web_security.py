@@ -254,6 +254,8 @@ def production_env(**extra: str) -> dict[str, str]:
         "BYOK_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "ALLOWED_HOSTS": "scoop.example.test",
         "CELERY_BROKER_URL": "memory://",
+        # A developer's .env (bin/demo writes one) must not fill the gaps.
+        "SCOOP_IGNORE_DOTENV": "1",
         **extra,
     }
 
