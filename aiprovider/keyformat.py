@@ -267,3 +267,14 @@ def _format_warnings(key: str) -> list[str]:
             f"{OPENAI_TYPICAL_LENGTHS.stop} characters; this one has {len(key)}."
         )
     return warnings
+
+
+# A provider key written somewhere it does not belong (a question, a file).
+PROVIDER_KEY_IN_TEXT = re.compile(
+    r"sk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"
+)
+
+
+def contains_api_key(text: str) -> bool:
+    """True when ``text`` holds something shaped like an Anthropic or OpenAI key."""
+    return bool(PROVIDER_KEY_IN_TEXT.search(text))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Account, User
 from aiprovider.errors import InvalidInput, ServiceError
+from aiprovider.keyformat import contains_api_key
 from aiprovider.routing import AIAnswer, route_ai_call
 from analytics.csvdata import CSVRejected, describe_for_model, parse_csv
 from analytics.models import Dataset, Question, SummaryStatus
@@ -45,10 +46,12 @@ def dataset_create(
         raise InvalidInput(
             "Use a name of at most 200 characters.", code="max_length", field="name"
         )
+    _refuse_api_key(name, field="name")
     try:
         parsed = parse_csv(raw, max_bytes=settings.DATASET_MAX_BYTES)
     except CSVRejected as rejected:
         raise InvalidInput(str(rejected), code="invalid_csv", field="file") from None
+    _refuse_api_key(parsed.text, field="file")
     with transaction.atomic():
         dataset = Dataset.objects.create(
             account=account,
@@ -179,6 +182,20 @@ def dataset_summaries_expire(now: datetime | None = None) -> int:
     return expired
 
 
+API_KEY_IN_CONTENT = (
+    "This looks like it contains an API key. Keys belong only in Account "
+    "Settings → AI Provider, where they are stored encrypted; remove it and "
+    "try again."
+)
+
+
+def _refuse_api_key(text: str, *, field: str) -> None:
+    # Datasets and questions are shown to every member and sent to the
+    # provider; a pasted key would leak to all of them.
+    if contains_api_key(text):
+        raise InvalidInput(API_KEY_IN_CONTENT, code="contains_api_key", field=field)
+
+
 def build_prompt(*, task: str, question: str, dataset: Dataset | None) -> str:
     """Return the prompt for a task, with the dataset described inline."""
     parts = [TASK_INSTRUCTIONS[task]]
@@ -207,6 +224,7 @@ def question_ask(
             code="max_length",
             field="question",
         )
+    _refuse_api_key(question, field="question")
     if task not in TASK_INSTRUCTIONS:
         raise InvalidInput(
             f"Choose a task from: {', '.join(TASK_INSTRUCTIONS)}.",

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -46,10 +47,7 @@ def datasets(request: HttpRequest, membership: Membership) -> HttpResponse:
                     raw=form.cleaned_data["file"].read(),
                 )
             except InvalidInput as refused:
-                form.add_error(
-                    refused.field if refused.field in form.fields else None,
-                    refused.detail,
-                )
+                _show_refusal(form, refused)
             else:
                 messages.success(request, f"Uploaded {dataset.name}.")
                 return redirect(
@@ -85,6 +83,8 @@ def dataset_detail(
                     task=form.cleaned_data["task"],
                     dataset=dataset,
                 )
+            except InvalidInput as refused:
+                _show_refusal(form, refused)
             except ServiceError as failure:
                 answer_error = failure
             else:
@@ -121,3 +121,12 @@ def dataset_summarise(
             dataset_summary_request(dataset)
         messages.success(request, "Summarising again in the background.")
     return redirect("dataset", account_id=membership.account_id, dataset_id=dataset.pk)
+
+
+def _show_refusal(form: Form, refused: InvalidInput) -> None:
+    """Put a service's refusal on its field; never echo a pasted key back."""
+    field = refused.field if refused.field in form.fields else None
+    if refused.code == "contains_api_key" and field:
+        form.data = form.data.copy()
+        form.data[field] = ""
+    form.add_error(field, refused.detail)

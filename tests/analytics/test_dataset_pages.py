@@ -140,3 +140,25 @@ def test_another_accounts_dataset_is_not_found(
     page = client_for(member).get(f"/accounts/{account.pk}/datasets/{theirs.pk}/")
 
     assert page.status_code == 404
+
+
+@pytest.mark.parametrize("where", ["name", "file", "question"])
+def test_an_api_key_pasted_into_a_dataset_or_question_is_refused(
+    account, member, key, client_for, where
+):
+    api_key = key("openai")
+    client = client_for(member)
+    if where == "question":
+        dataset = dataset_create(account=account, user=member, name="W", raw=CSV)
+        page = _ask(client, account, dataset, f"Is {api_key} valid?")
+    elif where == "name":
+        page = _upload(client, account, name=f"keys {api_key}")
+    else:
+        page = _upload(client, account, content=CSV + f"Oslo,{api_key}\n".encode())
+
+    html = page.content.decode()
+    assert "This looks like it contains an API key." in html
+    assert api_key not in html
+    assert not Question.objects.exists()
+    assert not Dataset.objects.filter(content__contains=api_key).exists()
+    assert not Dataset.objects.filter(name__contains=api_key).exists()
