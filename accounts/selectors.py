@@ -30,12 +30,11 @@ def membership_in(user: User, account_id: object) -> Membership | None:
         return None
     # The AI provider configuration comes along in the same query: nearly
     # every account page and endpoint reads it next.
-    return (
-        Membership.objects.filter(user=user, account_id=account_pk)
-        .select_related(
+    try:
+        return Membership.objects.select_related(
             "account",
             "account__provider_config",
             "account__provider_config__updated_by",
-        )
-        .first()
-    )
+        ).get(user=user, account_id=account_pk)
+    except Membership.DoesNotExist:
+        return None
