@@ -1,5 +1,6 @@
 """API shapes for AI provider configuration and key tests."""
 
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 
 from aiprovider.models import BYOK_PROVIDERS, AuditEvent, KeyTest, Provider
@@ -29,6 +30,13 @@ class APIKeyField(serializers.CharField):
             style={"input_type": "password"},
             **kwargs,
         )
+        # A NUL is one more control character: the key checks name it and
+        # its position with their own stable code.
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator)
+        ]
 
     def to_internal_value(self, data: object) -> str:
         value = super().to_internal_value(data)

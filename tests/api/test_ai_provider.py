@@ -371,3 +371,14 @@ def test_reading_the_configuration_takes_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert queries <= 6
+
+
+def test_a_nul_in_the_key_gets_the_key_checks_code(client, ai_provider_url, key):
+    response = put(
+        client,
+        ai_provider_url,
+        {"provider": "openai", "api_key": key("openai") + "\x00"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["api_key"][0]["code"] == "key_control_or_non_ascii"
