@@ -100,3 +100,21 @@ def test_a_refused_add_member_creates_no_user(account, owner, monkeypatch):
         _run("add_member", str(account.pk), "new@acme.test", role="boss")
 
     assert not User.objects.filter(email="new@acme.test").exists()
+
+
+def test_expired_api_tokens_are_pruned_and_live_ones_kept(owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    from accounts.services import api_token_create, api_tokens_prune_expired
+
+    expired, _ = api_token_create(user=owner)
+    live, _ = api_token_create(user=owner)
+    AuthToken.objects.filter(pk=expired.pk).update(
+        expiry=timezone.now() - timedelta(minutes=1)
+    )
+
+    assert api_tokens_prune_expired() == 1
+    assert list(AuthToken.objects.values_list("pk", flat=True)) == [live.pk]
