@@ -137,3 +137,15 @@ def _redact_structure(data: Any) -> Any:
     if isinstance(data, tuple):
         return tuple(_redact_structure(item) for item in data)
     return data
+
+
+class SkipProviderRefusals(logging.Filter):
+    """Keep provider refusals (HTTP 502) out of error mail to the admins.
+
+    A 502 here always means the customer's provider refused a call, with a
+    message to the user saying what to do; an outage at one provider would
+    otherwise send a mail per request. Those responses are still logged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) != 502

@@ -423,7 +423,10 @@ LOG_LEVEL = env.str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "scoop_byok.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "scoop_byok.logging.RedactSecretsFilter"},
+        "skip_provider_refusals": {"()": "scoop_byok.logging.SkipProviderRefusals"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
@@ -436,7 +439,7 @@ LOGGING = {
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["redact_secrets"],
+            "filters": ["redact_secrets", "skip_provider_refusals"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -446,6 +449,9 @@ LOGGING = {
         "openai": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "httpcore2": {"level": "WARNING"},
+        # Django's own defaults would mail and print unfiltered; here its
+        # records go through the redacting handlers above instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Also reaches the console through root; mails only when ADMINS is set.
         "django.request": {"handlers": ["mail_admins"], "level": "ERROR"},
     },

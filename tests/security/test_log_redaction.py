@@ -187,3 +187,33 @@ def test_the_project_uses_the_redacting_crash_report_classes(settings):
     assert settings.DEFAULT_EXCEPTION_REPORTER == (
         "scoop_byok.logging.RedactingExceptionReporter"
     )
+
+
+def test_provider_refusals_are_logged_but_not_mailed(account, owner, key, settings):
+    import logging
+
+    from django.core import mail
+    from django.test import Client
+
+    from aiprovider.services import provider_config_update
+
+    settings.ADMINS = [("Ops", "ops@scoop.test")]
+    logging.config.dictConfig(settings.LOGGING)
+    provider_config_update(
+        account=account,
+        actor=owner,
+        source="web",
+        provider="openai",
+        api_key=key("openai", "invalid"),
+    )
+    client = Client()
+    client.force_login(owner)
+
+    response = client.post(
+        f"/api/v1/accounts/{account.pk}/ai/queries/",
+        {"question": "Hi"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 502
+    assert [m.subject for m in mail.outbox] == []
