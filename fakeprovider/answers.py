@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from dataclasses import dataclass
 
 CHARS_PER_TOKEN = 4
@@ -66,7 +67,7 @@ def _body(last_user_text: str, prompt_texts: list[str]) -> str:
     for text in [last_user_text, *reversed(prompt_texts)]:
         table = find_table(text)
         if table is not None:
-            return describe_table(*table)
+            return describe_table(*table, total_rows=_stated_row_count(text))
     return _echo(last_user_text)
 
 
@@ -82,6 +83,9 @@ def _echo(question: str) -> str:
         f'You asked: "{shown}". This is an offline demo answer; paste CSV data '
         "with a header row and I will summarise its columns and rows."
     )
+
+
+STATED_ROWS = re.compile(r"\b(\d+) rows, \d+ columns\.")
 
 
 def find_table(text: str) -> tuple[list[str], list[list[str]]] | None:
@@ -134,16 +138,30 @@ def _number(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def describe_table(header: list[str], rows: list[list[str]]) -> str:
-    """Summarise a table the way a short analyst reply would."""
+def _stated_row_count(text: str) -> int | None:
+    """The row count a prompt states for its data ("…: 1461 rows, …"), if any."""
+    match = STATED_ROWS.search(text)
+    return int(match.group(1)) if match else None
+
+
+def describe_table(
+    header: list[str], rows: list[list[str]], total_rows: int | None = None
+) -> str:
+    """Summarise a table the way a short analyst reply would.
+
+    When the prompt says the table has more rows than it shows, the reply
+    counts them all and says how many it was shown.
+    """
     names = [name[:MAX_COLUMN_NAME] for name in header]
     listed = ", ".join(names[:MAX_LISTED_COLUMNS])
     if len(names) > MAX_LISTED_COLUMNS:
         listed += f" and {len(names) - MAX_LISTED_COLUMNS} more"
-    row_word = "row" if len(rows) == 1 else "rows"
+    count = total_rows if total_rows and total_rows > len(rows) else len(rows)
+    row_word = "row" if count == 1 else "rows"
+    shown = f" ({len(rows)} shown to me)" if count > len(rows) else ""
     summary = (
         f"I see a table with {len(names)} columns ({listed}) "
-        f"and {len(rows)} data {row_word}."
+        f"and {count} data {row_word}{shown}."
     )
     numeric = _first_numeric_column(rows)
     if numeric is None:

@@ -121,3 +121,13 @@ def test_cli_refuses_non_loopback_without_flag() -> None:
     )
     assert result.returncode == 2
     assert "non-loopback" in result.stderr
+
+
+def test_a_table_described_with_more_rows_than_shown_is_counted_whole():
+    from fakeprovider.answers import describe_table
+
+    reply = describe_table(
+        ["city", "temp"], [["Oslo", "4"], ["Lima", "19"]], total_rows=1461
+    )
+
+    assert "and 1461 data rows (2 shown to me)." in reply
