@@ -74,7 +74,7 @@ def route_ai_call(
     """Answer ``prompt`` for ``task`` with the account's configured provider."""
     if task not in settings.AI_TASKS:
         raise ValueError(f"Unknown AI task type {task!r}.")
-    config = ProviderConfig.objects.filter(account=account).first()
+    config = _current_config(account)
     route = resolve_route(config, task)
     try:
         return _call(
@@ -104,6 +104,14 @@ def route_ai_call(
             system=system,
             max_tokens=max_tokens,
         )
+
+
+def _current_config(account: Account) -> ProviderConfig | None:
+    """Read the configuration afresh: a change must apply to the next call."""
+    try:
+        return ProviderConfig.objects.get(account_id=account.pk)
+    except ProviderConfig.DoesNotExist:
+        return None
 
 
 def resolve_route(config: ProviderConfig | None, task: str) -> Route:
