@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,15 +47,26 @@ def key_outcome_record(config: ProviderConfig, *, category: str) -> None:
             and now - config.last_success_at < HEALTH_WRITE_INTERVAL
         ):
             return
-        ProviderConfig.objects.filter(pk=config.pk).update(
-            last_used_at=now, last_success_at=now
-        )
+        _same_key(config).update(last_used_at=now, last_success_at=now)
         return
-    ProviderConfig.objects.filter(pk=config.pk).update(
+    _same_key(config).update(
         last_used_at=now, last_failure_at=now, last_failure=category
     )
     if category in failures.PERMANENT_KEY_FAILURES:
         breaker_trip(config, reason=category)
+
+
+def _same_key(config: ProviderConfig) -> QuerySet[ProviderConfig]:
+    """The configuration, only while it still holds the key that was used.
+
+    A call that was running when the owner saved another key, or cleared
+    it, must not write its outcome onto what is saved now.
+    """
+    return ProviderConfig.objects.filter(
+        pk=config.pk,
+        key_fingerprint=config.key_fingerprint,
+        stored_key_provider=config.stored_key_provider,
+    )
 
 
 def breaker_trip(config: ProviderConfig, *, reason: str) -> bool:
@@ -65,12 +77,11 @@ def breaker_trip(config: ProviderConfig, *, reason: str) -> bool:
     new key cannot disable the new one, and concurrent failures notify once.
     """
     with transaction.atomic():
-        opened = ProviderConfig.objects.filter(
-            pk=config.pk,
-            breaker_open=False,
-            key_fingerprint=config.key_fingerprint,
-            stored_key_provider=config.stored_key_provider,
-        ).update(breaker_open=True, breaker_reason=reason)
+        opened = (
+            _same_key(config)
+            .filter(breaker_open=False)
+            .update(breaker_open=True, breaker_reason=reason)
+        )
         if not opened:
             return False
         audit_record(
@@ -119,12 +130,17 @@ def breaker_email_send(config_id: int) -> int:
         return 0
     label = PROVIDER_LABELS.get(config.stored_key_provider, "Your provider")
     return send_mail(
-        subject=f"Scoop paused AI calls for {config.account.name}: "
+        subject=f"Scoop paused AI calls for {_one_line(config.account.name)}: "
         f"{label} rejected the key",
         message=_breaker_email_body(config, label),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=recipients,
     )
+
+
+def _one_line(text: str) -> str:
+    """``text`` fit for an email header: no line breaks or control characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def _breaker_email_body(config: ProviderConfig, label: str) -> str:

@@ -135,6 +135,13 @@ def provider_config_update(
             _store_key(config, checked)
         if fallback_to_system is not None:
             config.fallback_to_system = fallback_to_system
+        if checked is None and before == (
+            config.provider,
+            config.key_fingerprint,
+            config.fallback_to_system,
+        ):
+            # Nothing changed: no new version for others to conflict with.
+            return ConfigSaved(config, _state_warnings(config, checked))
         _bump(config, actor)
         config.save()
         _audit_update(config, before, checked, actor, source, ip_address)

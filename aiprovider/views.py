@@ -116,13 +116,21 @@ def _save(
 @require_POST
 @account_view(managers_only=True)
 def ai_provider_clear(request: HttpRequest, membership: Membership) -> HttpResponse:
-    provider_config_clear(
-        account=membership.account,
-        actor=request.user,
-        source=AuditSource.WEB,
-        ip_address=client_ip(request),
-    )
-    messages.success(request, CLEARED_MESSAGE)
+    # The version the page showed: clearing what someone saved since would
+    # throw away a key nobody here has seen.
+    seen = request.POST.get("version", "")
+    try:
+        provider_config_clear(
+            account=membership.account,
+            actor=request.user,
+            source=AuditSource.WEB,
+            ip_address=client_ip(request),
+            expected_version=int(seen) if seen.isdigit() else None,
+        )
+    except ConfigConflict:
+        messages.error(request, CONFLICT_MESSAGE)
+    else:
+        messages.success(request, CLEARED_MESSAGE)
     return redirect("ai-provider-settings", account_id=membership.account_id)
 
 

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
@@ -12,6 +13,13 @@ from scoop_byok.api_errors import error_body
 account = "accounts/<dbid:account_id>/"
 
 
+class APIDocsView(SpectacularSwaggerSplitView):
+    """The interactive docs: a page to read, so only GET and HEAD."""
+
+    http_method_names = ["get", "head"]
+
+
+@csrf_exempt  # it changes nothing; every method gets the same JSON 404
 def unknown_endpoint(request: HttpRequest) -> JsonResponse:
     """Answer paths under /api/v1/ that name no endpoint in the JSON envelope."""
     return JsonResponse(
@@ -63,7 +71,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        APIDocsView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
     # Last, so only paths no endpoint claims reach it.

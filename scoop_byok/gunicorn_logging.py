@@ -7,16 +7,26 @@ otherwise reach the log in plaintext.
 """
 
 from typing import Any
+from urllib.parse import unquote_plus
 
 from gunicorn.glogging import Logger
 
-from scoop_byok.logging import redact
+from scoop_byok.logging import REDACTED, redact
 
 
 class RedactingLogger(Logger):
     def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict:
         atoms = super().atoms(resp, req, environ, request_time)
         return {
-            name: redact(value) if isinstance(value, str) else value
+            name: _redacted(value) if isinstance(value, str) else value
             for name, value in atoms.items()
         }
+
+
+def _redacted(value: str) -> str:
+    # A key may arrive percent-encoded (sk%2Dproj%2D...); when the decoded
+    # text holds one, the whole value goes rather than a readable remainder.
+    decoded = unquote_plus(value)
+    if decoded != value and redact(decoded) != decoded:
+        return REDACTED
+    return redact(value)

@@ -176,3 +176,35 @@ def test_key_health_is_in_the_api(account, owner, key, save_key, client_for):
     assert health["last_failure"] == "invalid_key"
     assert health["saved_at"] and health["last_failure_at"] and health["last_used_at"]
     assert body["byok_active"] is False
+
+
+def test_a_call_still_running_when_the_key_changes_leaves_the_new_key_alone(
+    account, owner, key, save_key
+):
+    from aiprovider.health import key_outcome_record
+
+    old = save_key(account, "openai", key("openai"))
+    save_key(account, "openai", key("openai", salt="new"))
+
+    key_outcome_record(old, category="invalid_key")
+    key_outcome_record(old, category="valid")
+
+    config = ProviderConfig.objects.get(account=account)
+    assert config.last_used_at is None
+    assert config.last_failure == ""
+    assert not config.breaker_open
+
+
+def test_a_line_break_in_the_account_name_cannot_stop_the_email(
+    account, owner, key, save_key
+):
+    account.name = "Acme\r\nBcc: someone@example.test"
+    account.save()
+    save_key(account, "anthropic", key("anthropic", "invalid"))
+    with pytest.raises(ProviderFailure):
+        _ask(account, owner)
+
+    assert breaker_email_send(ProviderConfig.objects.get(account=account).pk) == 1
+    (email,) = mail.outbox
+    assert "\n" not in email.subject and "\r" not in email.subject
+    assert email.bcc == []

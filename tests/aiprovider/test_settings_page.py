@@ -211,3 +211,14 @@ def test_saving_a_provider_without_a_key_says_ai_features_will_fail(
     page = _post(client, account, provider="anthropic", api_key="", version=1)
 
     assert "AI features of this account will fail" in page.content.decode()
+
+
+def test_clearing_from_a_stale_page_is_refused(account, owner, admin, key, client_for):
+    owner_client, admin_client = client_for(owner), client_for(admin)
+    owner_client.get(_url(account))
+    _post(admin_client, account, provider="openai", api_key=key("openai"), version=1)
+
+    page = owner_client.post(f"{_url(account)}clear/", {"version": 1}, follow=True)
+
+    assert "Someone else changed these settings" in page.content.decode()
+    assert ProviderConfig.objects.get(account=account).provider == "openai"

@@ -382,3 +382,13 @@ def test_a_nul_in_the_key_gets_the_key_checks_code(client, ai_provider_url, key)
 
     assert response.status_code == 400
     assert response.json()["errors"]["api_key"][0]["code"] == "key_control_or_non_ascii"
+
+
+def test_a_patch_that_changes_nothing_keeps_the_version(client, ai_provider_url, key):
+    put(client, ai_provider_url, {"provider": "openai", "api_key": key("openai")})
+    before = client.get(ai_provider_url).json()["version"]
+
+    response = client.patch(ai_provider_url, {}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["version"] == before

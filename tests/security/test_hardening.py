@@ -198,3 +198,30 @@ def test_pages_and_docs_carry_a_content_security_policy(client, owner, client_fo
     assert "script-src 'self'" in page["Content-Security-Policy"]
     assert "'unsafe-inline'" not in page["Content-Security-Policy"]
     assert "script-src 'self';" in docs["Content-Security-Policy"]
+
+
+def test_a_percent_encoded_key_is_redacted_from_the_access_log(key):
+    from scoop_byok.gunicorn_logging import _redacted
+
+    api_key = key("openai")
+    encoded = api_key.replace("-", "%2D")
+
+    assert api_key[8:-4] not in _redacted(f"/api/v1/?q={encoded}")
+    assert _redacted("/api/v1/accounts/?page=2") == "/api/v1/accounts/?page=2"
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "post"])
+def test_unknown_api_paths_answer_json_404_for_every_method(owner, method):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+
+    response = getattr(client, method)("/api/v1/no-such-thing")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_the_docs_page_refuses_other_methods_cleanly(owner, client_for):
+    response = client_for(owner).options("/api/v1/docs/")
+
+    assert response.status_code == 405
