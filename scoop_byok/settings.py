@@ -308,9 +308,15 @@ WORKER_DB_CONNECTIONS = env.int("WORKER_DB_CONNECTIONS", 10)
 # How many proxies sit in front of the app; their X-Forwarded-For entries
 # name the real client. 0 trusts none: the connecting address is the client.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0)
-# Failed web sign-ins allowed per email and per client address in a window.
+# Failed sign-ins allowed in a window, per email from one client address and
+# per client address.
 SIGN_IN_MAX_FAILURES_PER_EMAIL = env.int("SIGN_IN_MAX_FAILURES_PER_EMAIL", 5)
 SIGN_IN_MAX_FAILURES_PER_IP = env.int("SIGN_IN_MAX_FAILURES_PER_IP", 20)
+# For one email from any number of addresses: high, so that a stranger
+# cannot lock a user out with a handful of wrong passwords.
+SIGN_IN_MAX_FAILURES_PER_EMAIL_ANYWHERE = env.int(
+    "SIGN_IN_MAX_FAILURES_PER_EMAIL_ANYWHERE", 50
+)
 SIGN_IN_FAILURE_WINDOW_S = env.int("SIGN_IN_FAILURE_WINDOW_S", 300)
 # Saved keys older than this many days get a rotation reminder.
 KEY_ROTATION_DAYS = env.int("KEY_ROTATION_DAYS", 90)
