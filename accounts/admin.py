@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from knox.models import AuthToken
 
 from accounts.models import Account, APIToken, Membership, User
-from accounts.services import api_tokens_revoke
+from accounts.services import api_tokens_revoke, membership_change_audit
 from scoop_byok.admin_lookups import ListedFiltersOnly
 
 logger = logging.getLogger(__name__)
@@ -83,20 +83,80 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class AuditedMemberships:
+    """Write every membership change made in the admin to the audit trail."""
+
+    def _audit(
+        self,
+        request: HttpRequest,
+        membership: Membership,
+        previous_role: str | None,
+        *,
+        removed: bool = False,
+    ) -> None:
+        membership_change_audit(
+            membership,
+            previous_role=previous_role,
+            actor=request.user,
+            source="admin",
+            removed=removed,
+        )
+
+    @staticmethod
+    def _stored_role(membership: Membership) -> str | None:
+        if membership.pk is None:
+            return None
+        return (
+            Membership.objects.filter(pk=membership.pk)
+            .values_list("role", flat=True)
+            .first()
+        )
+
+
 @admin.register(Account)
-class AccountAdmin(ListedFiltersOnly, admin.ModelAdmin):
+class AccountAdmin(AuditedMemberships, ListedFiltersOnly, admin.ModelAdmin):
     list_display = ["name", "id", "credits_balance", "created_at"]
     search_fields = ["name"]
     readonly_fields = ["credits_balance", "created_at"]
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        previous = {
+            inline.instance.pk: self._stored_role(inline.instance)
+            for inline in formset.forms
+            if inline.instance.pk
+        }
+        removed = [inline.instance for inline in formset.deleted_forms]
+        super().save_formset(request, form, formset, change)
+        for membership in removed:
+            self._audit(request, membership, membership.role, removed=True)
+        for membership in formset.new_objects + [
+            changed for changed, _fields in formset.changed_objects
+        ]:
+            self._audit(request, membership, previous.get(membership.pk))
+
 
 @admin.register(Membership)
-class MembershipAdmin(ListedFiltersOnly, admin.ModelAdmin):
+class MembershipAdmin(AuditedMemberships, ListedFiltersOnly, admin.ModelAdmin):
     list_display = ["user", "account", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "account__name"]
     autocomplete_fields = ["user", "account"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        previous = self._stored_role(obj)
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj, previous)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        super().delete_model(request, obj)
+        self._audit(request, obj, obj.role, removed=True)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        memberships = list(queryset.select_related("account", "user"))
+        super().delete_queryset(request, queryset)
+        for membership in memberships:
+            self._audit(request, membership, membership.role, removed=True)
 
 
 if admin.site.is_registered(AuthToken):

@@ -62,8 +62,16 @@ def membership_add(*, account: Account, user: User, role: str) -> Membership:
             f"{user.email} is the only owner of {account.name}; make someone "
             "else owner first."
         )
+    previous = (
+        Membership.objects.filter(account=account, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
     membership, created = Membership.objects.update_or_create(
         account=account, user=user, defaults={"role": role}
+    )
+    membership_change_audit(
+        membership, previous_role=previous, actor=None, source="system"
     )
     logger.info(
         "Membership %s: account=%s user=%s role=%s",
@@ -100,3 +108,33 @@ def api_tokens_prune_expired() -> int:
     if pruned:
         logger.info("Expired API tokens pruned: count=%s", pruned)
     return pruned
+
+
+def membership_change_audit(
+    membership: Membership,
+    *,
+    previous_role: str | None,
+    actor: User | None,
+    source: str,
+    removed: bool = False,
+) -> None:
+    """Record in the account's audit trail who may now do what."""
+    from aiprovider.audit import audit_record
+    from aiprovider.models import AuditAction
+
+    if removed:
+        action, detail = AuditAction.MEMBER_REMOVED, f"was {membership.role}"
+    elif previous_role is None:
+        action, detail = AuditAction.MEMBER_ADDED, f"as {membership.role}"
+    elif previous_role != membership.role:
+        action = AuditAction.MEMBER_ROLE_CHANGED
+        detail = f"{previous_role} → {membership.role}"
+    else:
+        return
+    audit_record(
+        account=membership.account,
+        actor=actor,
+        action=action,
+        source=source,
+        detail=f"{membership.user.email} {detail}",
+    )

@@ -302,6 +302,10 @@ class AuditAction(models.TextChoices):
     KEY_TESTED = "key_tested", "Key tested"
     CLEARED = "cleared", "Cleared to System Default"
     BREAKER_OPENED = "breaker_opened", "Key disabled after provider rejection"
+    # Who may manage the key is as much a part of its story as the key.
+    MEMBER_ADDED = "member_added", "Member added"
+    MEMBER_ROLE_CHANGED = "member_role_changed", "Member role changed"
+    MEMBER_REMOVED = "member_removed", "Member removed"
 
 
 class AuditEvent(models.Model):

@@ -80,3 +80,39 @@ def test_the_event_records_the_client_address(account, owner, key):
     )
 
     assert AuditEvent.objects.filter(ip_address="203.0.113.9").exists()
+
+
+def test_adding_and_promoting_members_is_recorded(account, owner, outsider):
+    from accounts.services import membership_add
+
+    membership_add(account=account, user=outsider, role="member")
+    membership_add(account=account, user=outsider, role="admin")
+
+    assert [e[0] for e in _events(account)][-2:] == [
+        "member_added",
+        "member_role_changed",
+    ]
+    assert _events(account)[-1][4] == f"{outsider.email} member → admin"
+
+
+def test_staff_changing_a_role_in_the_admin_is_recorded(
+    account, member, staff, client_for
+):
+    from accounts.models import Membership
+
+    membership = Membership.objects.get(account=account, user=member)
+    client = client_for(staff)
+
+    response = client.post(
+        f"/admin/accounts/membership/{membership.pk}/change/",
+        {"user": member.pk, "account": account.pk, "role": "owner"},
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(account=account).latest("pk")
+    assert (event.action, event.source, event.actor_email) == (
+        "member_role_changed",
+        "admin",
+        staff.email,
+    )
+    assert event.detail == f"{member.email} member → owner"
