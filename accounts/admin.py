@@ -6,11 +6,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from knox.models import AuthToken
 
+from accounts.forms import ThrottledAdminAuthenticationForm
 from accounts.models import Account, APIToken, Membership, User
 from accounts.services import api_tokens_revoke, membership_change_audit
 from scoop_byok.admin_lookups import ListedFiltersOnly
 
 logger = logging.getLogger(__name__)
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.action(
