@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from accounts.models import Membership, User
+from scoop_byok.precompiled import PrecompiledRead
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -18,6 +19,26 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 MAX_DATABASE_ID = 2**63 - 1
 
 
+def _membership_with_config(user_id: object, account_id: object) -> QuerySet:
+    # The AI provider configuration comes along in the same query: nearly
+    # every account page and endpoint reads it next.
+    return (
+        Membership.objects.select_related(
+            "account",
+            "account__provider_config",
+            "account__provider_config__updated_by",
+        )
+        .filter(user_id=user_id, account_id=account_id)
+        .order_by()
+    )
+
+
+# Runs on every account page and API request; see scoop_byok.precompiled.
+_MEMBERSHIP_WITH_CONFIG = PrecompiledRead(
+    _membership_with_config, user_id=-7_340_001, account_id=-7_340_002
+)
+
+
 def membership_in(user: User, account_id: object) -> Membership | None:
     """Return the user's membership in an account, or None if there is none."""
     if not getattr(user, "is_authenticated", False):
@@ -28,13 +49,4 @@ def membership_in(user: User, account_id: object) -> Membership | None:
         return None
     if not 0 < account_pk <= MAX_DATABASE_ID:
         return None
-    # The AI provider configuration comes along in the same query: nearly
-    # every account page and endpoint reads it next.
-    try:
-        return Membership.objects.select_related(
-            "account",
-            "account__provider_config",
-            "account__provider_config__updated_by",
-        ).get(user=user, account_id=account_pk)
-    except Membership.DoesNotExist:
-        return None
+    return _MEMBERSHIP_WITH_CONFIG.first(user_id=user.pk, account_id=account_pk)

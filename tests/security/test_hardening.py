@@ -84,9 +84,7 @@ def test_the_admin_sign_in_is_throttled_too(staff, settings):
     for _ in range(3):
         client.post("/admin/login/", {"username": staff.email, "password": "guess"})
 
-    page = client.post(
-        "/admin/login/", {"username": staff.email, "password": PASSWORD}
-    )
+    page = client.post("/admin/login/", {"username": staff.email, "password": PASSWORD})
 
     assert "Too many sign-in attempts — wait" in page.content.decode()
     assert client.get("/admin/").status_code == 302
