@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from accounts.models import Account, User
 from aiprovider import crypto, failures
@@ -31,6 +32,7 @@ from aiprovider.usage import (
     record_failed_call,
     record_successful_call,
 )
+from scoop_byok.precompiled import PrecompiledRead
 
 logger = logging.getLogger(__name__)
 
@@ -106,12 +108,17 @@ def route_ai_call(
         )
 
 
+def _config_of(account_id: object) -> QuerySet[ProviderConfig]:
+    return ProviderConfig.objects.filter(account_id=account_id).order_by()
+
+
+# Every AI call reads it; see scoop_byok.precompiled.
+_CONFIG_READ = PrecompiledRead(_config_of, account_id=-7_340_003)
+
+
 def _current_config(account: Account) -> ProviderConfig | None:
     """Read the configuration afresh: a change must apply to the next call."""
-    try:
-        return ProviderConfig.objects.get(account_id=account.pk)
-    except ProviderConfig.DoesNotExist:
-        return None
+    return _CONFIG_READ.first(account_id=account.pk)
 
 
 def resolve_route(config: ProviderConfig | None, task: str) -> Route:
