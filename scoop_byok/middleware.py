@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 
 
@@ -55,3 +55,35 @@ class PrivateAPIResponsesMiddleware:
         ):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class APIBodyLengthRequiredMiddleware:
+    """Refuse API writes whose body Django would silently read as empty.
+
+    Django reads a request body only up to its Content-Length; a chunked
+    body without one arrives empty, and a save would then "succeed" having
+    changed nothing. Such requests get a clear 411 instead.
+    """
+
+    BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.path.startswith("/api/")
+            and request.method in self.BODY_METHODS
+            and "HTTP_TRANSFER_ENCODING" in request.META
+            and not request.META.get("CONTENT_LENGTH")
+        ):
+            return JsonResponse(
+                {
+                    "code": "length_required",
+                    "detail": "Send the request body with a Content-Length "
+                    "header; chunked bodies are not accepted.",
+                    "errors": {},
+                },
+                status=411,
+            )
+        return self.get_response(request)

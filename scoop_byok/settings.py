@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scoop_byok.middleware.ContentSecurityPolicyMiddleware",
     "scoop_byok.middleware.PrivateAPIResponsesMiddleware",
+    "scoop_byok.middleware.APIBodyLengthRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "scoop_byok.urls"

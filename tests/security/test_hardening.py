@@ -226,3 +226,19 @@ def test_the_docs_page_refuses_other_methods_cleanly(owner, client_for):
     response = client_for(owner).options("/api/v1/docs/")
 
     assert response.status_code == 405
+
+
+def test_a_chunked_api_write_without_a_length_is_refused_clearly(
+    account, owner, client_for
+):
+    response = client_for(owner).generic(
+        "PATCH",
+        f"/api/v1/accounts/{account.pk}/ai-provider/",
+        b"",
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="",
+    )
+
+    assert response.status_code == 411
+    assert response.json()["code"] == "length_required"
