@@ -78,6 +78,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # Small display filters every template may use without {% load %}.
+            "builtins": ["scoop_byok.templatetags.relative_time"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
