@@ -57,7 +57,7 @@ class AccountListView(ListAPIView):
         return memberships_of(self.request.user)
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class SignInSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Your email address.", max_length=254)
     password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}
@@ -81,10 +81,10 @@ class TokenCreateView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [SignInThrottle]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=SignInSerializer, responses={200: TokenSerializer})
     @sensitive_variables("serializer")
     def post(self, request: Request) -> Response:
-        serializer = TokenRequestSerializer(data=request.data)
+        serializer = SignInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         wait = sign_in_wait_seconds(
             email=serializer.validated_data["username"],

@@ -17,8 +17,8 @@ from aiprovider.reports import UsagePeriod, usage_report
 from aiprovider.selectors import config_representation, loaded_config_of
 from aiprovider.serializers import (
     AuditEventSerializer,
-    KeyTestRequestSerializer,
     KeyTestSerializer,
+    KeyTestStartSerializer,
     ProviderConfigSerializer,
     ProviderConfigUpdateSerializer,
     UsageQuerySerializer,
@@ -140,13 +140,13 @@ class KeyTestListView(AccountAPIView):
     managers_only = True
 
     @extend_schema(
-        request=KeyTestRequestSerializer,
+        request=KeyTestStartSerializer,
         responses={202: KeyTestSerializer},
         summary="Test an API key asynchronously",
     )
     @sensitive_variables("serializer")
     def post(self, request: Request, account_id: int) -> Response:
-        serializer = KeyTestRequestSerializer(data=request.data)
+        serializer = KeyTestStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         test = key_test_request(
             account=self.account,

@@ -47,7 +47,7 @@ class APIKeyField(serializers.CharField):
         return value
 
 
-class KeyTestRequestSerializer(serializers.Serializer):
+class KeyTestStartSerializer(serializers.Serializer):
     provider = serializers.ChoiceField(
         choices=[p.value for p in BYOK_PROVIDERS],
         error_messages={"invalid_choice": PROVIDER_CHOICE_MESSAGE},

@@ -16,7 +16,7 @@ from analytics.serializers import (
     DatasetSerializer,
     DatasetUploadSerializer,
     QueryAnswerSerializer,
-    QueryRequestSerializer,
+    QuestionSerializer,
 )
 from analytics.services import dataset_create, question_ask
 
@@ -56,12 +56,12 @@ class DatasetDetailView(AccountAPIView):
 
 class QueryView(AccountAPIView):
     @extend_schema(
-        request=QueryRequestSerializer,
+        request=QuestionSerializer,
         responses={200: QueryAnswerSerializer},
         summary="Ask the account's AI a question",
     )
     def post(self, request: Request, account_id: int) -> Response:
-        query = QueryRequestSerializer(data=request.data)
+        query = QuestionSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         dataset = None

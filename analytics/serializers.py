@@ -33,7 +33,7 @@ class DatasetDetailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QueryRequestSerializer(serializers.Serializer):
+class QuestionSerializer(serializers.Serializer):
     question = serializers.CharField(max_length=2000)
     task = serializers.ChoiceField(
         choices=TaskType.values,

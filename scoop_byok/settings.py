@@ -424,6 +424,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group operations by what they act on (ai-provider, datasets, ai, ...)
+    # rather than all under "accounts".
+    "SCHEMA_PATH_PREFIX": r"/api/v1(/accounts/\{account_id\})?",
 }
 
 # Logging ------------------------------------------------------------------
