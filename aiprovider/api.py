@@ -1,6 +1,7 @@
 """REST endpoints for AI provider settings, key tests and audit events."""
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.types import OpenApiTypes
@@ -156,7 +157,15 @@ class KeyTestListView(AccountAPIView):
             api_key=serializer.validated_data.get("api_key"),
             ip_address=client_ip(request),
         )
-        return Response(KeyTestSerializer(test).data, status=status.HTTP_202_ACCEPTED)
+        # Where to poll for the result.
+        location = reverse(
+            "api-key-test", kwargs={"account_id": account_id, "test_id": test.pk}
+        )
+        return Response(
+            KeyTestSerializer(test).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
+        )
 
 
 class KeyTestDetailView(AccountAPIView):

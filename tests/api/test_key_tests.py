@@ -253,3 +253,16 @@ def test_a_worker_runs_the_test_and_the_poll_shows_its_result(
     assert body["duration_ms"] is not None
     assert api_key not in str(body)
     assert KeyTest.objects.get(pk=created["id"]).candidate_ciphertext == ""
+
+
+def test_the_accepted_test_says_where_to_poll(owner, account, api_for, key):
+    response = api_for(owner).post(
+        f"/api/v1/accounts/{account.pk}/ai-provider/key-tests/",
+        {"provider": "openai", "api_key": key("openai")},
+        format="json",
+    )
+
+    assert response.status_code == 202
+    assert response["Location"] == (
+        f"/api/v1/accounts/{account.pk}/ai-provider/key-tests/{response.json()['id']}/"
+    )
