@@ -21,6 +21,7 @@ from accounts.selectors import memberships_of
 from accounts.services import api_token_create
 from accounts.signin import sign_in_wait_seconds
 from scoop_byok.http import client_ip
+from scoop_byok.serializers import StrictFieldsMixin
 
 
 class AccountAPIView(APIView):
@@ -57,7 +58,7 @@ class AccountListView(ListAPIView):
         return memberships_of(self.request.user)
 
 
-class SignInSerializer(serializers.Serializer):
+class SignInSerializer(StrictFieldsMixin, serializers.Serializer):
     username = serializers.CharField(help_text="Your email address.", max_length=254)
     password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from aiprovider.models import BYOK_PROVIDERS, AuditEvent, KeyTest, Provider
 from aiprovider.reports import GROUPINGS
+from scoop_byok.serializers import StrictFieldsMixin
 
 PROVIDER_CHOICE_MESSAGE = "Choose one of: anthropic, openai."
 # Far beyond any real key: refused before the key checks read each character.
@@ -47,7 +48,7 @@ class APIKeyField(serializers.CharField):
         return value
 
 
-class KeyTestStartSerializer(serializers.Serializer):
+class KeyTestStartSerializer(StrictFieldsMixin, serializers.Serializer):
     provider = serializers.ChoiceField(
         choices=[p.value for p in BYOK_PROVIDERS],
         error_messages={"invalid_choice": PROVIDER_CHOICE_MESSAGE},
@@ -76,7 +77,7 @@ class KeyTestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProviderConfigUpdateSerializer(serializers.Serializer):
+class ProviderConfigUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     provider = serializers.ChoiceField(
         choices=[p.value for p in Provider],
         error_messages={"invalid_choice": "Choose one of: system, anthropic, openai."},

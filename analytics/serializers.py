@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from aiprovider.models import TaskType
 from analytics.models import Dataset
+from scoop_byok.serializers import StrictFieldsMixin
 
 
 class DatasetUploadSerializer(serializers.Serializer):
@@ -33,7 +34,7 @@ class DatasetDetailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QuestionSerializer(serializers.Serializer):
+class QuestionSerializer(StrictFieldsMixin, serializers.Serializer):
     question = serializers.CharField(max_length=2000)
     task = serializers.ChoiceField(
         choices=TaskType.values,

@@ -392,3 +392,21 @@ def test_a_patch_that_changes_nothing_keeps_the_version(client, ai_provider_url,
 
     assert response.status_code == 200
     assert response.json()["version"] == before
+
+
+def test_a_misspelt_field_is_refused_not_ignored(client, ai_provider_url):
+    response = client.patch(ai_provider_url, {"fallback_to_sytem": True}, format="json")
+
+    assert response.status_code == 400
+    error = response.json()["errors"]["non_field_errors"][0]
+    assert error["code"] == "unknown_field"
+    assert "fallback_to_sytem" in error["detail"]
+
+
+def test_a_key_sent_as_a_field_name_is_not_echoed(client, ai_provider_url, key):
+    api_key = key("openai")
+
+    response = client.patch(ai_provider_url, {api_key: "x"}, format="json")
+
+    assert response.status_code == 400
+    assert api_key not in response.content.decode()
