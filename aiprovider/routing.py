@@ -9,6 +9,7 @@ configuration that cannot be used fails loudly: it never drifts onto
 Scoop's key unless the owner opted in to fallback for outages.
 """
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class AIAnswer:
     credits_charged: object
     request_id: str
     usage_record_id: int
+    # True when the account's provider was unavailable and, as the owner
+    # opted in, Scoop AI answered on credits instead.
+    fell_back: bool = False
 
 
 def route_ai_call(
@@ -97,7 +101,7 @@ def route_ai_call(
             task,
             failure.category,
         )
-        return _call(
+        answer = _call(
             system_route(task),
             account=account,
             user=user,
@@ -106,6 +110,7 @@ def route_ai_call(
             system=system,
             max_tokens=max_tokens,
         )
+        return dataclasses.replace(answer, fell_back=True)
 
 
 def _config_of(account_id: object) -> QuerySet[ProviderConfig]:

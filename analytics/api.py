@@ -93,5 +93,6 @@ class QueryView(AccountAPIView):
                 "output_tokens": answer.output_tokens,
             },
             "credits_charged": answer.credits_charged,
+            "fell_back": answer.fell_back,
         }
         return Response(QueryAnswerSerializer(body).data)

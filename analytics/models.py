@@ -73,6 +73,8 @@ class Question(models.Model):
     provider = models.CharField(max_length=16, blank=True, default="")
     model = models.CharField(max_length=100, blank=True, default="")
     billing = models.CharField(max_length=8, blank=True, default="")
+    # Answered by Scoop AI because the account's provider was unavailable.
+    fell_back = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -64,3 +64,7 @@ class QueryAnswerSerializer(serializers.Serializer):
     billing = serializers.CharField()
     usage = UsageTokensSerializer()
     credits_charged = serializers.DecimalField(max_digits=14, decimal_places=4)
+    fell_back = serializers.BooleanField(
+        help_text="The account's provider was unavailable, so Scoop AI answered "
+        "on credits (the owner's fallback setting)."
+    )

@@ -254,5 +254,6 @@ def question_ask(
         provider=answer.provider,
         model=answer.model,
         billing=answer.billing,
+        fell_back=answer.fell_back,
     )
     return record, answer

@@ -215,6 +215,7 @@ def test_opted_in_fallback_answers_from_scoop_and_charges_credits(
     answer = route_ai_call(account=account, user=owner, task="query", prompt="Hi")
 
     assert answer.billing == Billing.SYSTEM
+    assert answer.fell_back is True
     assert answer.credits_charged > 0
     rows = list(UsageRecord.objects.filter(account=account).order_by("pk"))
     assert [(r.billing, r.outcome) for r in rows] == [

@@ -162,3 +162,20 @@ def test_an_api_key_pasted_into_a_dataset_or_question_is_refused(
     assert not Question.objects.exists()
     assert not Dataset.objects.filter(content__contains=api_key).exists()
     assert not Dataset.objects.filter(name__contains=api_key).exists()
+
+
+def test_an_answer_from_the_fallback_says_so(account, owner, member, key, client_for):
+    provider_config_update(
+        account=account,
+        actor=owner,
+        source="web",
+        provider="anthropic",
+        api_key=key("anthropic", "overloaded"),
+        fallback_to_system=True,
+    )
+    dataset = dataset_create(account=account, user=member, name="W", raw=CSV)
+
+    html = _ask(client_for(member), account, dataset, "Why?", "why").content.decode()
+
+    assert Question.objects.get().fell_back is True
+    assert "your provider was unavailable, so Scoop AI answered" in html

@@ -13,6 +13,7 @@ from tests.api.envelope import assert_error
 ANSWER_FIELDS = {
     "id",
     "answer",
+    "fell_back",
     "provider",
     "model",
     "billing",
