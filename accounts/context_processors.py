@@ -15,6 +15,9 @@ def _memberships(request: HttpRequest) -> list[Membership]:
 
 def viewed_membership(request: HttpRequest) -> Membership | None:
     """Return the user's membership of the account the URL points at."""
+    resolved = getattr(request, "account_membership", None)
+    if resolved is not None:
+        return resolved
     user = getattr(request, "user", None)
     match = getattr(request, "resolver_match", None)
     if user is None or not user.is_authenticated or match is None:

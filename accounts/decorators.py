@@ -25,6 +25,9 @@ def account_view(*, managers_only: bool = False) -> Callable[..., Any]:
             request: HttpRequest, account_id: int, *args: Any, **kwargs: Any
         ) -> HttpResponse:
             membership = require_member(request.user, account_id)
+            # The page's context processors reuse it rather than look it up
+            # again (it comes with the account's AI configuration loaded).
+            request.account_membership = membership
             if managers_only and not membership.can_manage_ai:
                 return render(
                     request,

@@ -2,7 +2,7 @@ from django.http import HttpRequest
 
 from accounts.context_processors import viewed_membership
 from aiprovider.health import key_alerts as alerts_for
-from aiprovider.models import ProviderConfig
+from aiprovider.selectors import existing_config_of
 
 
 def key_alerts(request: HttpRequest) -> dict[str, object]:
@@ -10,5 +10,4 @@ def key_alerts(request: HttpRequest) -> dict[str, object]:
     membership = viewed_membership(request)
     if membership is None or not membership.can_manage_ai:
         return {}
-    config = ProviderConfig.objects.filter(account_id=membership.account_id).first()
-    return {"key_alerts": alerts_for(config)}
+    return {"key_alerts": alerts_for(existing_config_of(membership.account))}

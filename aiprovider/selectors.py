@@ -114,11 +114,24 @@ def config_representation(config: ProviderConfig) -> dict[str, object]:
     }
 
 
-def loaded_config_of(account: Account) -> ProviderConfig:
-    """Return the account's configuration, preferring the one already loaded."""
+def existing_config_of(account: Account) -> ProviderConfig | None:
+    """Return the account's configuration if it has one, without creating it.
+
+    Uses the copy loaded with the membership when there is one (see
+    ``accounts.selectors.membership_in``), so pages and endpoints do not read
+    it twice.
+    """
     try:
         return account.provider_config
     except ProviderConfig.DoesNotExist:
+        return None
+
+
+def loaded_config_of(account: Account) -> ProviderConfig:
+    """Return the account's configuration, creating the default one if none."""
+    config = existing_config_of(account)
+    if config is None:
         from aiprovider.services import provider_config_for
 
-        return provider_config_for(account)
+        config = provider_config_for(account)
+    return config

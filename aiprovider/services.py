@@ -42,6 +42,7 @@ from aiprovider.models import (
     ProviderConfig,
 )
 from aiprovider.providers import adapter_for, base_url_for
+from aiprovider.selectors import PARTIAL_WARNING
 from scoop_byok.db import brief_database_use
 
 logger = logging.getLogger(__name__)
@@ -161,9 +162,8 @@ def _state_warnings(config: ProviderConfig, checked: CheckedKey | None) -> list[
     label = config.provider_label
     if config.key_state() == KeyState.MISSING_KEY:
         return [
-            "Both provider AND key must be set for BYOK to activate. Until a "
-            f"{label} key is saved, AI features of this account will fail; "
-            "choose System Default to keep using Scoop AI."
+            f"{PARTIAL_WARNING} Until a {label} key is saved, AI features of "
+            "this account will fail; choose System Default to keep using Scoop AI."
         ]
     if checked is None or config.provider == Provider.SYSTEM:
         return []

@@ -19,10 +19,9 @@ from aiprovider.health import key_age_days, rotation_due
 from aiprovider.keyformat import KEY_CONSOLES, PROVIDER_LABELS
 from aiprovider.models import AuditSource, KeyState, TaskType
 from aiprovider.reports import UsagePeriod, grouped_usage, usage_records, usage_report
-from aiprovider.selectors import config_status, last_saved_key_test
+from aiprovider.selectors import config_status, last_saved_key_test, loaded_config_of
 from aiprovider.services import (
     provider_config_clear,
-    provider_config_for,
     provider_config_update,
 )
 from scoop_byok.http import client_ip
@@ -40,7 +39,7 @@ CONFLICT_MESSAGE = (
 @require_http_methods(["GET", "POST"])
 @account_view(managers_only=True)
 def ai_provider_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
-    config = provider_config_for(membership.account)
+    config = loaded_config_of(membership.account)
     if request.method == "POST":
         form = ProviderSettingsForm(request.POST)
         if form.is_valid() and _save(request, membership, form):
@@ -53,7 +52,6 @@ def ai_provider_settings(request: HttpRequest, membership: Membership) -> HttpRe
                 "version": config.version,
             }
         )
-    config.refresh_from_db()
     if not config.has_stored_key:
         form.fields["api_key"].widget.attrs["placeholder"] = "Paste your API key"
     return render(

@@ -12,8 +12,7 @@ from accounts.decorators import account_view
 from accounts.models import Membership
 from accounts.selectors import memberships_of
 from aiprovider.errors import InvalidInput, ServiceError
-from aiprovider.models import ProviderConfig
-from aiprovider.selectors import config_status
+from aiprovider.selectors import config_status, existing_config_of
 from analytics.csvdata import preview_rows
 from analytics.forms import DatasetUploadForm, QuestionForm
 from analytics.models import Dataset
@@ -91,7 +90,11 @@ def dataset_detail(
                 return redirect(
                     "dataset", account_id=membership.account_id, dataset_id=dataset.pk
                 )
-    config = ProviderConfig.objects.filter(account=membership.account).first()
+    config = existing_config_of(membership.account)
+    if config is not None and request.method == "POST":
+        # The call may have changed the key's health (a breaker opening);
+        # this page and its banners must show it.
+        config.refresh_from_db()
     return render(
         request,
         "analytics/dataset.html",

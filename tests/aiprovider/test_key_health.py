@@ -208,3 +208,21 @@ def test_a_line_break_in_the_account_name_cannot_stop_the_email(
     (email,) = mail.outbox
     assert "\n" not in email.subject and "\r" not in email.subject
     assert email.bcc == []
+
+
+def test_the_page_where_the_key_was_rejected_already_shows_the_banner(
+    account, owner, key, save_key, client_for
+):
+    from analytics.services import dataset_create
+
+    save_key(account, "openai", key("openai", "invalid"))
+    dataset = dataset_create(
+        account=account, user=owner, name="W", raw=b"a,b\n1,2\n3,4\n"
+    )
+
+    page = client_for(owner).post(
+        f"/accounts/{account.pk}/datasets/{dataset.pk}/",
+        {"question": "Hi", "task": "query"},
+    )
+
+    assert "AI calls are paused: OpenAI rejected the saved key" in page.content.decode()
