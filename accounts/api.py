@@ -19,8 +19,7 @@ from accounts.models import Membership
 from accounts.permissions import require_manager, require_member
 from accounts.selectors import memberships_of
 from accounts.services import api_token_create
-from accounts.signin import sign_in_wait_seconds
-from scoop_byok.http import client_ip
+from accounts.signin import refused_wait_seconds, throttled_message
 from scoop_byok.serializers import StrictFieldsMixin
 
 
@@ -87,19 +86,14 @@ class TokenCreateView(APIView):
     def post(self, request: Request) -> Response:
         serializer = SignInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        wait = sign_in_wait_seconds(
-            email=serializer.validated_data["username"],
-            ip=client_ip(request._request) or "",
-        )
-        if wait:
-            raise Throttled(
-                wait=wait, detail=f"Too many sign-in attempts — wait {wait} seconds."
-            )
         user = authenticate(
             request._request,
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
+        wait = refused_wait_seconds(request._request)
+        if wait:
+            raise Throttled(wait=wait, detail=throttled_message(wait))
         if user is None:
             # A 400, not a 401: this endpoint itself needs no credentials.
             raise serializers.ValidationError(

@@ -24,7 +24,10 @@ class ThrottledModelBackend(ModelBackend):
     ) -> User | None:
         email = str(username or kwargs.get(User.USERNAME_FIELD) or "")
         ip = (client_ip(request) if request is not None else None) or ""
-        if sign_in_wait_seconds(email=email, ip=ip):
+        wait = sign_in_wait_seconds(email=email, ip=ip)
+        if wait:
+            if request is not None:
+                request.sign_in_wait_s = wait
             # Stops authenticate() at once, without trying the password.
             raise PermissionDenied
         user = super().authenticate(request, username, password, **kwargs)

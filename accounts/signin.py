@@ -21,6 +21,16 @@ from django.conf import settings
 from django.core.cache import cache
 
 
+def throttled_message(wait: int) -> str:
+    return f"Too many sign-in attempts — wait {wait} seconds."
+
+
+def refused_wait_seconds(request: object) -> int:
+    """How long the authentication backend told this request to wait (0: it
+    did not refuse it), for the way in to say so in its own words."""
+    return getattr(request, "sign_in_wait_s", 0)
+
+
 def _digest(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
 
