@@ -56,6 +56,33 @@ def key_outcome_record(config: ProviderConfig, *, category: str) -> None:
         breaker_trip(config, reason=category)
 
 
+def key_test_result_record(
+    *, account_id: int, fingerprint: str, provider: str, result: str, message: str
+) -> None:
+    """Note what a finished test showed, if it tested the key saved now.
+
+    A passing test closes the breaker; a permanent rejection opens it, just
+    as the same answer to a real call would.
+    """
+    now = timezone.now()
+    fields: dict[str, object] = {
+        "last_test_result": result,
+        "last_test_message": message,
+        "last_test_finished_at": now,
+    }
+    if result == failures.VALID:
+        fields.update(last_success_at=now, breaker_open=False, breaker_reason="")
+    elif result in failures.PERMANENT_KEY_FAILURES:
+        fields.update(last_failure_at=now, last_failure=result)
+    saved = ProviderConfig.objects.filter(
+        account_id=account_id, key_fingerprint=fingerprint, stored_key_provider=provider
+    )
+    saved.update(**fields)
+    if result in failures.PERMANENT_KEY_FAILURES:
+        for config in saved.select_related("account"):
+            breaker_trip(config, reason=result)
+
+
 def _same_key(config: ProviderConfig) -> QuerySet[ProviderConfig]:
     """The configuration, only while it still holds the key that was used.
 

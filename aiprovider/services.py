@@ -22,7 +22,7 @@ from aiprovider.errors import (
     QueueUnavailable,
     SavedKeyUnusable,
 )
-from aiprovider.health import breaker_trip
+from aiprovider.health import key_test_result_record
 from aiprovider.keyformat import (
     PROVIDER_LABELS,
     CheckedKey,
@@ -534,7 +534,13 @@ def _record_key_test(test: KeyTest, outcome: KeyTestOutcome) -> None:
             from_statuses=(KeyTestStatus.RUNNING,),
         )
         if finished:
-            _update_saved_key_health(test, outcome)
+            key_test_result_record(
+                account_id=test.account_id,
+                fingerprint=test.key_fingerprint,
+                provider=test.provider,
+                result=outcome.result,
+                message=outcome.message,
+            )
             audit_record(
                 account=test.account,
                 actor=test.created_by,
@@ -583,28 +589,6 @@ def _finish_key_test(
             candidate_ciphertext="",
         )
     )
-
-
-def _update_saved_key_health(test: KeyTest, outcome: KeyTestOutcome) -> None:
-    """Note on the configuration what a test of the saved key showed."""
-    now = timezone.now()
-    result = outcome.result
-    matching = ProviderConfig.objects.filter(
-        account_id=test.account_id,
-        key_fingerprint=test.key_fingerprint,
-        stored_key_provider=test.provider,
-    )
-    matching.update(
-        last_test_result=result,
-        last_test_message=outcome.message,
-        last_test_finished_at=now,
-    )
-    if result == KeyTestResult.VALID:
-        matching.update(last_success_at=now, breaker_open=False, breaker_reason="")
-    elif result in failures.PERMANENT_KEY_FAILURES:
-        matching.update(last_failure_at=now, last_failure=result)
-        for config in matching.select_related("account"):
-            breaker_trip(config, reason=result)
 
 
 def key_tests_expire(now: datetime | None = None) -> int:
