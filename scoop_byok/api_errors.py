@@ -48,6 +48,12 @@ def error_body(
     return {"code": code, "detail": detail, "errors": errors or {}, **extra}
 
 
+def error_response(code: str, detail: str, status: int) -> JsonResponse:
+    """The error envelope as a plain Django response, for answers given
+    outside DRF views (URL fallbacks, middleware, error handlers)."""
+    return JsonResponse(error_body(code, detail), status=status)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     response = _build(exc)
     if response is None:
@@ -197,12 +203,10 @@ def _replace(data: Any, secrets: list[str]) -> Any:
 def server_error(request: HttpRequest) -> HttpResponse:
     """Answer a crash in JSON under the API, and with the site's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            error_body(
-                "server_error",
-                "Something went wrong on our side. Try again; if it keeps "
-                "happening, contact support.",
-            ),
+        return error_response(
+            "server_error",
+            "Something went wrong on our side. Try again; if it keeps "
+            "happening, contact support.",
             status=500,
         )
     return defaults.server_error(request)
@@ -211,12 +215,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Refuse a malformed request in JSON under the API (e.g. a body too big)."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            error_body(
-                "bad_request",
-                "The request could not be read: it is malformed or larger "
-                "than the server accepts.",
-            ),
+        return error_response(
+            "bad_request",
+            "The request could not be read: it is malformed or larger "
+            "than the server accepts.",
             status=400,
         )
     return defaults.bad_request(request, exception)

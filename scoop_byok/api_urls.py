@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from aiprovider import api as aiprovider_api
 from analytics import api as analytics_api
-from scoop_byok.api_errors import error_body
+from scoop_byok.api_errors import error_response
 
 account = "accounts/<dbid:account_id>/"
 
@@ -22,11 +22,9 @@ class APIDocsView(SpectacularSwaggerSplitView):
 @csrf_exempt  # it changes nothing; every method gets the same JSON 404
 def unknown_endpoint(request: HttpRequest) -> JsonResponse:
     """Answer paths under /api/v1/ that name no endpoint in the JSON envelope."""
-    return JsonResponse(
-        error_body(
-            "not_found",
-            "No such API endpoint. Paths end with a slash; see /api/v1/docs/.",
-        ),
+    return error_response(
+        "not_found",
+        "No such API endpoint. Paths end with a slash; see /api/v1/docs/.",
         status=404,
     )
 

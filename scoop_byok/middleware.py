@@ -3,8 +3,10 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+
+from scoop_byok.api_errors import error_response
 
 
 def _policy(directives: dict[str, str]) -> str:
@@ -77,13 +79,10 @@ class APIBodyLengthRequiredMiddleware:
             and "HTTP_TRANSFER_ENCODING" in request.META
             and not request.META.get("CONTENT_LENGTH")
         ):
-            return JsonResponse(
-                {
-                    "code": "length_required",
-                    "detail": "Send the request body with a Content-Length "
-                    "header; chunked bodies are not accepted.",
-                    "errors": {},
-                },
+            return error_response(
+                "length_required",
+                "Send the request body with a Content-Length header; chunked "
+                "bodies are not accepted.",
                 status=411,
             )
         return self.get_response(request)
